@@ -1,0 +1,115 @@
+using Pipeline.Core.Inference;
+using Pipeline.Core.Signals;
+
+namespace Pipeline.Core.Evaluation;
+
+/// <summary>
+/// Scores a live or replayed session against the recording's cue markers. A cue opens a trial whose epoch is
+/// [cue + tmin, cue + tmax] (the epoch the model was trained on); a window belongs to the trial when at least
+/// <c>minOverlap</c> of it lies inside that epoch. Per-window accuracy counts each such window's argmax; per-trial
+/// accuracy takes the argmax of the summed probabilities of the trial's windows.
+/// </summary>
+public sealed class OnlineAccuracy
+{
+    private readonly Dictionary<string, int> _classOfMarker;
+    private readonly double _tmin;
+    private readonly double _tmax;
+    private readonly double _minOverlap;
+    private readonly List<Trial> _trials = [];
+    private readonly int _classes;
+    private long _windows;
+    private long _correctWindows;
+
+    /// <summary>Creates the scorer. <paramref name="markerToClass"/> maps cue texts to class indices.</summary>
+    public OnlineAccuracy(IReadOnlyDictionary<string, int> markerToClass, int classes, double tmin, double tmax, double minOverlap = 0.75)
+    {
+        ArgumentNullException.ThrowIfNull(markerToClass);
+        if (!(tmax > tmin)) throw new ArgumentException("The epoch must end after it starts.", nameof(tmax));
+        _classOfMarker = new Dictionary<string, int>(markerToClass, StringComparer.Ordinal);
+        _classes = classes;
+        _tmin = tmin;
+        _tmax = tmax;
+        _minOverlap = minOverlap;
+    }
+
+    /// <summary>Windows that fell into a trial.</summary>
+    public long Windows => _windows;
+    /// <summary>Trials with at least one window.</summary>
+    public int Trials => _trials.Count(t => t.Windows > 0);
+    /// <summary>Fraction of in-trial windows classified correctly (null before any).</summary>
+    public double? WindowAccuracy => _windows == 0 ? null : (double)_correctWindows / _windows;
+    /// <summary>Fraction of trials whose summed probabilities pick the cued class (null before any).</summary>
+    public double? TrialAccuracy
+    {
+        get
+        {
+            var scored = _trials.Where(t => t.Windows > 0).ToList();
+            return scored.Count == 0 ? null : (double)scored.Count(t => t.ArgMax() == t.Class) / scored.Count;
+        }
+    }
+
+    /// <summary>True when the recording's cue markers include any class of the model.</summary>
+    public bool HasCues => _trials.Count > 0;
+
+    /// <summary>Feeds a marker; cues of known classes open trials, other markers are ignored.</summary>
+    public void OnMarker(Marker marker)
+    {
+        if (_classOfMarker.TryGetValue(marker.Text, out var c)) _trials.Add(new Trial(marker.Timestamp, c, _classes));
+    }
+
+    /// <summary>
+    /// Scores one prediction (its values are class probabilities); sets <see cref="Prediction.Truth"/> to the
+    /// cued class name when the window belongs to a trial. Returns that class index, or -1.
+    /// </summary>
+    public int OnPrediction(Prediction prediction, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        prediction.Truth = null;
+        var length = prediction.EndTime - prediction.StartTime;
+        // Search backwards: the matching trial is one of the last few cues.
+        for (var i = _trials.Count - 1; i >= 0; i--)
+        {
+            var t = _trials[i];
+            var start = t.Cue + _tmin;
+            var end = t.Cue + _tmax;
+            if (end < prediction.StartTime) break;
+            var overlap = Math.Min(end, prediction.EndTime) - Math.Max(start, prediction.StartTime);
+            var needed = _minOverlap * Math.Min(length, end - start);
+            if (overlap < needed || overlap <= 0) continue;
+            t.Add(prediction.Values);
+            _windows++;
+            if (ArgMax(prediction.Values.AsSpan(0, _classes)) == t.Class) _correctWindows++;
+            prediction.Truth = classNames[t.Class];
+            return t.Class;
+        }
+        return -1;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> v)
+    {
+        var best = 0;
+        for (var i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    private sealed class Trial(double cue, int cls, int classes)
+    {
+        private readonly double[] _sum = new double[classes];
+        public double Cue { get; } = cue;
+        public int Class { get; } = cls;
+        public int Windows { get; private set; }
+
+        public void Add(float[] probabilities)
+        {
+            for (var i = 0; i < _sum.Length; i++) _sum[i] += probabilities[i];
+            Windows++;
+        }
+
+        public int ArgMax()
+        {
+            var best = 0;
+            for (var i = 1; i < _sum.Length; i++) if (_sum[i] > _sum[best]) best = i;
+            return best;
+        }
+    }
+}
