@@ -263,7 +263,9 @@ def main(argv=None):
     ap.add_argument("--depth", type=int, default=2, help="transformer blocks per branch")
     ap.add_argument("--patch", type=int, default=0,
                     help="patch width W in samples (0: 125 at 250 Hz, 128 at 512 Hz, else rate/2)")
-    ap.add_argument("--no-crop", action="store_true", help="do not drop the last sample")
+    ap.add_argument("--crop", choices=["auto", "yes", "no"], default="auto",
+                    help="drop the last sample before patching (auto: no when the samples are a "
+                         "multiple of the patch, as 750 = 6*125; else yes, as 1001 = 8*125+1)")
     args = ap.parse_args(argv)
     if args.test and args.split != "none":
         ap.error("use either --test or --split, not both")
@@ -306,14 +308,16 @@ def main(argv=None):
           flush=True)
 
     patch = args.patch or default_patch(ref["rate"])
+    crop = args.crop == "yes" or (args.crop == "auto" and (T % patch != 0))
     model = DBConformer(channels=C, samples=T, classes=k, depth=args.depth, patch=patch,
-                        crop_last=not args.no_crop)
-    used = T - (0 if args.no_crop else 1)
+                        crop_last=crop)
+    used = T - (1 if crop else 0)
     if used % patch:
         print(f"note: {used} samples are not a multiple of patch {patch}; "
               f"the last {used % patch} are ignored by the pooling", flush=True)
     print(f"DBConformer: {count_parameters(model):,} parameters, patch {patch}, "
-          f"{model.temporal.patches} patches, depth {args.depth}", flush=True)
+          f"{model.temporal.patches} patches{', last sample cropped' if crop else ''}, "
+          f"depth {args.depth}", flush=True)
 
     history = fit(model, Xtr[fit_idx], ytr[fit_idx], Xtr[val_idx], ytr[val_idx], args)
     _, train_acc, _ = evaluate(model, Xtr, ytr)
