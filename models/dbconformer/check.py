@@ -1,0 +1,172 @@
+"""Self-check of the DBConformer tooling. Exits non-zero on the first failure.
+
+    /usr/bin/python3 models/dbconformer/check.py
+
+1. parameter counts 93,747 / 93,813 (22 ch, 1001 samples, 2 / 4 classes, depth 2);
+2. forward shapes (train and eval mode);
+3. ONNX export at opset 17 passes onnx.checker (full check), names and dynamic batch axis;
+4. Euclidean alignment whitens the training covariance; incompatible npz files are refused;
+5. train.py (2 epochs, small synthetic npz, both split modes) + export.py produce a
+   checkpoint, metrics, model, card and golden file, and the golden outputs reproduce.
+"""
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from model import DBConformer, count_parameters  # noqa: E402
+import export  # noqa: E402
+import train  # noqa: E402
+
+PY = sys.executable
+CARD_KEYS = ["format", "name", "architecture", "input", "outputs", "rate", "channels", "window",
+             "preprocessing", "classes", "markers", "commands", "parameters", "provenance"]
+
+
+def ok(msg):
+    print(f"ok   {msg}", flush=True)
+
+
+def fail(msg):
+    print(f"FAIL {msg}", flush=True)
+    sys.exit(1)
+
+
+def expect(cond, msg):
+    ok(msg) if cond else fail(msg)
+
+
+def synthetic_npz(path, n=40, C=4, T=161, fs=160.0, seed=0, labels=None, rate=None):
+    """Two classes that differ in 10 Hz power on channel 0 vs 2 (schema of `pipeline epochs`)."""
+    rng = np.random.RandomState(seed)
+    y = np.arange(n) % 2
+    t = np.arange(T) / fs
+    X = rng.randn(n, C, T)
+    for i in range(n):
+        X[i, 0 if y[i] else 2] += 3 * np.sin(2 * np.pi * 10 * t + rng.rand() * 6)
+    np.savez(path, X=X.astype(np.float32), y=y.astype(np.int64),
+             class_names=np.array(["left", "right"]), markers=np.array(["T1", "T2"]),
+             channel_labels=np.array(labels or [f"E{i}" for i in range(C)]),
+             rate=np.float64(rate or fs), tmin=np.float64(0.0), tmax=np.float64(1.0),
+             band=np.array([8.0, 30.0]), notch=np.float64(0.0),
+             onsets=np.arange(n, dtype=np.float64) * 4.0 + 10.0, source=np.array("synthetic"))
+
+
+def run(args, quiet=False):
+    p = subprocess.run([PY] + args, capture_output=True, text=True)
+    if p.returncode and not quiet:
+        print(p.stdout, p.stderr)
+    return p
+
+
+def decode(t):
+    return np.frombuffer(base64.b64decode(t["data"]), dtype="<f4").reshape(t["shape"]).copy()
+
+
+def main():
+    t0 = time.time()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+
+    # 1. parameter counts
+    for k, want in ((2, 93747), (4, 93813)):
+        got = count_parameters(DBConformer(channels=22, samples=1001, classes=k))
+        expect(got == want, f"parameters 22ch/1001/{k} classes: {got:,} (want {want:,})")
+
+    # 2. forward shapes
+    m = DBConformer(channels=22, samples=1001, classes=4)
+    x = torch.randn(3, 22, 1001)
+    expect(m.temporal.patches == 8, "1001 samples, patch 125 -> 8 patches")
+    expect(tuple(m(x).shape) == (3, 4), "train-mode forward [3, 22, 1001] -> [3, 4]")
+    m.eval()
+    with torch.no_grad():
+        expect(tuple(m(x).shape) == (3, 4) and tuple(m.features(x).shape) == (3, 80),
+               "eval-mode forward -> logits [3, 4], features [3, 80]")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # 3. ONNX export of the reference configuration
+        path = os.path.join(tmp, "ref.onnx")
+        proto = export.export_onnx(m, path)
+        inp, outs = proto.graph.input[0], proto.graph.output
+        dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
+        expect(inp.name == "eeg" and dims == ["batch", 22, 1001],
+               f"onnx input eeg {dims}, opset {proto.opset_import[0].version}, checker full_check")
+        expect([o.name for o in outs] == ["logits", "probabilities"]
+               and all(o.type.tensor_type.shape.dim[0].dim_param == "batch" for o in outs),
+               "onnx outputs logits, probabilities with dynamic batch")
+
+        # 4. alignment and input validation
+        a = os.path.join(tmp, "a.npz")
+        synthetic_npz(a)
+        d = train.load_epochs(a)
+        W = train.euclidean_alignment_matrix(d["X"])
+        R = train.covariances(train.align(d["X"], W)).mean(axis=0)
+        expect(np.allclose(R, np.eye(len(R)), atol=1e-4), "aligned training covariance is I")
+        bad = os.path.join(tmp, "bad.npz")
+        synthetic_npz(bad, labels=["E0", "E1", "E2", "Cz"], rate=250.0)
+        p = run([os.path.join(HERE, "train.py"), a, bad, "--out", os.path.join(tmp, "x")], quiet=True)
+        expect(p.returncode != 0 and "disagree" in p.stderr and "channel_labels" in p.stderr
+               and "rate" in p.stderr, "incompatible npz files refused with a clear message")
+
+        # 5. train + export, chronological split on one file
+        out = os.path.join(tmp, "run")
+        p = run([os.path.join(HERE, "train.py"), a, "--split", "chronological",
+                 "--test-fraction", "0.2", "--max-epochs", "2", "--out", out])
+        expect(p.returncode == 0 and "epoch   2/2" in p.stdout and "CSP+LDA" in p.stdout,
+               "train.py --split chronological, 2 epochs")
+        print("     " + "\n     ".join(p.stdout.strip().splitlines()), flush=True)
+        metrics = json.load(open(os.path.join(out, "metrics.json")))
+        expect(metrics["n_test"] == 8 and metrics["dbconformer"]["test_accuracy"] is not None
+               and metrics["csp_lda"]["test_accuracy"] is not None, "metrics.json with both accuracies")
+
+        onnx_path = os.path.join(out, "tiny.onnx")
+        p = run([os.path.join(HERE, "export.py"), os.path.join(out, "checkpoint.pt"),
+                 "--out", onnx_path, "--command", "left=LEFT"])
+        expect(p.returncode == 0, "export.py")
+        onnx.checker.check_model(onnx.load(onnx_path), full_check=True)
+        card = json.load(open(os.path.join(out, "tiny.json")))
+        missing = [k for k in CARD_KEYS if k not in card]
+        expect(not missing and card["format"] == "pipeline-model-card/1"
+               and card["input"]["shape"] == [-1, 4, 161] and card["rate"] == 160.0
+               and card["commands"] == {"left": "LEFT", "right": "right"}
+               and np.array(card["preprocessing"]["alignment"]["matrix"]).shape == (4, 4)
+               and card["window"]["samples"] == 161 and card["preprocessing"]["band"] == [8.0, 30.0],
+               f"card tiny.json fields (missing: {missing})")
+
+        g = json.load(open(os.path.join(out, "tiny.golden.json")))
+        raw, eeg = decode(g["raw"]), decode(g["eeg"])
+        logits, probs = decode(g["logits"]), decode(g["probabilities"])
+        Wc = np.array(card["preprocessing"]["alignment"]["matrix"], dtype=np.float32)
+        model, _ = export.load_checkpoint(os.path.join(out, "checkpoint.pt"))
+        with torch.no_grad():
+            l2 = model(torch.from_numpy(eeg)).numpy()
+        expect(eeg.shape == (3, 4, 161) and logits.shape == (3, 2) and probs.shape == (3, 2)
+               and np.allclose(np.matmul(Wc, raw), eeg, atol=1e-4)
+               and np.allclose(l2, logits, atol=1e-5) and np.allclose(probs.sum(1), 1, atol=1e-5),
+               "golden file decodes; eeg = matrix @ raw; outputs reproduce from the checkpoint")
+
+        # 5b. several training files + separate test file
+        b, c = os.path.join(tmp, "b.npz"), os.path.join(tmp, "c.npz")
+        synthetic_npz(b, seed=1)
+        synthetic_npz(c, seed=2, n=10)
+        out2 = os.path.join(tmp, "run2")
+        p = run([os.path.join(HERE, "train.py"), a, b, "--test", c, "--max-epochs", "2",
+                 "--out", out2])
+        m2 = json.load(open(os.path.join(out2, "metrics.json"))) if p.returncode == 0 else {}
+        expect(p.returncode == 0 and m2.get("n_train") == 80 and m2.get("n_test") == 10,
+               "train.py a.npz b.npz --test c.npz (80 train, 10 test)")
+
+    print(f"all checks passed in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
