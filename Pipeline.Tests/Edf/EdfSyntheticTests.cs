@@ -98,6 +98,21 @@ public class EdfSyntheticTests
     }
 
     [Fact]
+    public void Reading_records_allocates_nothing_after_warm_up()
+    {
+        var w = EdfTestWriter.Small();
+        w.RecordCount = 20;
+        using var edf = OpenBytes(w.Build(), out var tmp);
+        using var _ = tmp;
+        int[] signals = [0];
+        var buffer = new float[4 * 8];
+        edf.ReadRecords(0, 4, signals, buffer);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var first = 0; first < 20; first += 4) edf.ReadRecords(first, 4, signals, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Edf_plus_d_record_starts_come_from_the_time_keeping_annotations()
     {
         var w = EdfTestWriter.Small();
