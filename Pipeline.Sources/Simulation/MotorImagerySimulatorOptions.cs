@@ -34,7 +34,7 @@ public sealed record MotorImagerySimulatorOptions
     /// <summary>Fraction of mu/beta power lost over the contralateral motor cortex during imagery (0..0.95).</summary>
     public double ErdDepth { get; init; } = 0.65;
     /// <summary>Relative trial-to-trial spread of the ERD depth (standard deviation as a fraction of the depth).</summary>
-    public double ErdVariability { get; init; } = 0.3;
+    public double ErdVariability { get; init; } = 0.2;
     /// <summary>Fraction of mu/beta power gained over the ipsilateral motor cortex during imagery (ERS).</summary>
     public double IpsilateralErs { get; init; } = 0.15;
     /// <summary>Time constant of the ERD onset and recovery, in seconds.</summary>
@@ -44,7 +44,7 @@ public sealed record MotorImagerySimulatorOptions
     /// <summary>RMS of the posterior alpha rhythm (about 10 Hz) at its peak (POz), in microvolts.</summary>
     public double AlphaRmsMicrovolts { get; init; } = 10;
     /// <summary>RMS of each sensorimotor mu rhythm (about 11 Hz) at C3, C4 and Cz, in microvolts.</summary>
-    public double MuRmsMicrovolts { get; init; } = 6;
+    public double MuRmsMicrovolts { get; init; } = 8;
     /// <summary>RMS of each sensorimotor beta rhythm (about 21 Hz) at C3, C4 and Cz, in microvolts.</summary>
     public double BetaRmsMicrovolts { get; init; } = 2.5;
     /// <summary>RMS of the independent white sensor noise on every channel, in microvolts.</summary>
