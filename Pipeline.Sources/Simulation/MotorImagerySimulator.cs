@@ -3,7 +3,7 @@ using Pipeline.Core.Signals;
 namespace Pipeline.Sources.Simulation;
 
 /// <summary>
-/// A deterministic generator of motor-imagery EEG in microvolts: a spatially mixed 1/f background, a posterior
+/// A deterministic generator of motor-imagery EEG in microvolts: a spatially mixed 1/f background with slow waves, a posterior
 /// alpha rhythm, and mu (~11 Hz) and beta (~21 Hz) rhythms over C3, C4 and Cz whose power drops over the
 /// contralateral motor cortex while a hand (or the feet) is imagined. It fills caller-provided frame-major
 /// buffers and reports the cue markers that fall into them.
@@ -39,7 +39,9 @@ public sealed class MotorImagerySimulator
     private readonly double[] _pinkState;
     private readonly double[] _pinkPrevWhite;
     private readonly double[] _background;
-    private readonly double[] _mixing;        // channels x channels, scaled to the background RMS
+    private readonly double[] _slowState;    // per channel unit-variance AR(1) below ~0.5 Hz
+    private readonly double _slowPole, _slowKick, _pinkScale, _slowScale;
+    private readonly double[] _mixing;        // channels x channels, unit-norm rows
 
     // Rhythms: resonators driven by white noise, normalised to unit RMS.
     private readonly double[] _a1 = new double[SourceCount], _a2 = new double[SourceCount], _norm = new double[SourceCount];
@@ -80,7 +82,11 @@ public sealed class MotorImagerySimulator
         _pinkPrevWhite = new double[_channels];
         _background = new double[_channels];
         _mixing = new double[_channels * _channels];
-        var pinkScale = options.BackgroundRmsMicrovolts / PinkStandardDeviation();
+        _pinkScale = options.BackgroundRmsMicrovolts / PinkStandardDeviation();
+        _slowState = new double[_channels];
+        _slowPole = Math.Exp(-2 * Math.PI * 0.5 / _rate);
+        _slowKick = Math.Sqrt(1 - _slowPole * _slowPole);
+        _slowScale = options.SlowWaveRmsMicrovolts;
         const double backgroundSpread = 0.25; // neighbours 0.2 apart share much of their background
         for (var c = 0; c < _channels; c++)
         {
@@ -92,13 +98,14 @@ public sealed class MotorImagerySimulator
                 sumSquares += w * w;
             }
             // Unit-RMS independent sources: a row with unit norm keeps each channel at the requested RMS.
-            var scale = pinkScale / Math.Sqrt(sumSquares);
+            var scale = 1 / Math.Sqrt(sumSquares);
             for (var j = 0; j < _channels; j++) _mixing[c * _channels + j] *= scale;
         }
         // Start the slow pink sections in their stationary state rather than at zero (no start-up transient).
         for (var c = 0; c < _channels; c++)
             for (var k = 0; k < PinkSections; k++)
                 _pinkState[c * PinkSections + k] = PinkGains[k] / Math.Sqrt(1 - PinkPoles[k] * PinkPoles[k]) * _random.NextGaussian();
+        for (var c = 0; c < _channels; c++) _slowState[c] = _random.NextGaussian();
 
         // Individual peak frequencies differ a little from run to run, as between people.
         var alphaHz = 10.0 + (_random.NextDouble() - 0.5);
@@ -192,7 +199,10 @@ public sealed class MotorImagerySimulator
             timestamps[f] = _options.StartTime + _frame / _rate;
 
             for (var j = 0; j < channels; j++)
-                _background[j] = NextPink(j);
+            {
+                _slowState[j] = _slowPole * _slowState[j] + _slowKick * _random.NextGaussian();
+                _background[j] = _pinkScale * NextPink(j) + _slowScale * _slowState[j];
+            }
 
             for (var s = 0; s < SourceCount; s++)
             {

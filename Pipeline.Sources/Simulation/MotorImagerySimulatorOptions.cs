@@ -41,6 +41,11 @@ public sealed record MotorImagerySimulatorOptions
     public double ErdTimeConstantSeconds { get; init; } = 0.3;
     /// <summary>RMS of the 1/f background at each channel, in microvolts.</summary>
     public double BackgroundRmsMicrovolts { get; init; } = 15;
+    /// <summary>
+    /// RMS of slow waves below about 0.5 Hz at each channel (sweat, electrode drift), in microvolts: like real EEG,
+    /// they dominate the raw variance, so a decoder has to find the mu/beta bands rather than just measure power.
+    /// </summary>
+    public double SlowWaveRmsMicrovolts { get; init; } = 10;
     /// <summary>RMS of the posterior alpha rhythm (about 10 Hz) at its peak (POz), in microvolts.</summary>
     public double AlphaRmsMicrovolts { get; init; } = 10;
     /// <summary>RMS of each sensorimotor mu rhythm (about 11 Hz) at C3, C4 and Cz, in microvolts.</summary>
@@ -106,7 +111,7 @@ public sealed record MotorImagerySimulatorOptions
         Require(IpsilateralErs >= 0 && IpsilateralErs <= 2, "The simulator's ipsilateral ERS must be between 0 and 2.");
         Require(ErdTimeConstantSeconds > 0, "The simulator's ERD time constant must be more than 0 s.");
         Require(BackgroundRmsMicrovolts >= 0 && AlphaRmsMicrovolts >= 0 && MuRmsMicrovolts >= 0 && BetaRmsMicrovolts >= 0
-            && NoiseRmsMicrovolts >= 0 && LineNoiseMicrovolts >= 0,
+            && NoiseRmsMicrovolts >= 0 && SlowWaveRmsMicrovolts >= 0 && LineNoiseMicrovolts >= 0,
             "The simulator's amplitudes must be 0 or more microvolts.");
         Require(AmplitudeDrift >= 0 && AmplitudeDrift <= 2, "The simulator's amplitude drift must be between 0 and 2.");
         Require(DriftTimeConstantSeconds > 0, "The simulator's drift time constant must be more than 0 s.");

@@ -52,7 +52,7 @@ public sealed class SimulatorSource : IObservable<SimulatorEvent>
     public StreamDescription Description { get; }
 
     /// <summary>Frames in the whole run, or -1 when it runs until disposed.</summary>
-    public long TotalFrames => _pacing.DurationSeconds is { } d ? (long)Math.Round(d * _simulation.SamplingRate) : -1;
+    public long TotalFrames => _pacing.DurationSeconds is { } d ? (long)Math.Round(d * _simulation.SamplingRate, MidpointRounding.AwayFromZero) : -1;
 
     /// <summary>Starts a new run for <paramref name="observer"/>; disposing the result stops it.</summary>
     public IDisposable Subscribe(IObserver<SimulatorEvent> observer)

@@ -110,7 +110,9 @@ public class MotorImagerySpectraTests(ITestOutputHelper output)
         var rawAccuracy = NearestMeanAccuracy(train, test, f => f.Raw);
         output.WriteLine($"nearest class mean, trained seed 1, tested seed 2 (100 trials each): mu-band log-var {bandAccuracy:P0}, raw log-var {rawAccuracy:P0}");
         Assert.True(bandAccuracy >= 0.85, $"mu-band accuracy {bandAccuracy:P0}");
-        Assert.True(rawAccuracy < 0.9, $"raw-variance accuracy {rawAccuracy:P0} makes the task trivial");
+        // Slow waves dominate the raw variance, as in real EEG: the information must be found in the mu band.
+        Assert.True(rawAccuracy < 0.85, $"raw-variance accuracy {rawAccuracy:P0} makes the task trivial");
+        Assert.True(bandAccuracy >= rawAccuracy + 0.1, $"mu band {bandAccuracy:P0} vs raw {rawAccuracy:P0}");
     }
 
     private static List<(string Class, double[] Band, double[] Raw)> Features(int seed)
