@@ -10,6 +10,7 @@ namespace Pipeline.Sources.Simulation;
 /// <remarks>
 /// Positions are computed from the label: the row (Fp, AF, F, FC/FT, C/T, CP/TP, P, PO, O, I) fixes the midline
 /// point and the point on the 10 % ring, and the electrode number places it along that row (odd left, even right).
+/// The old names T3, T4, T5 and T6 are read as T7, T8, P7 and P8.
 /// Good enough for volume-conduction mixing; not a substitute for a digitised montage.
 /// </remarks>
 public static class ElectrodePositions
@@ -19,7 +20,7 @@ public static class ElectrodePositions
     [
         ("Fp", 0.8, 18), ("AF", 0.6, 36), ("FC", 0.2, 72), ("FT", 0.2, 72), ("CP", -0.2, 108), ("TP", -0.2, 108),
         ("PO", -0.6, 144), ("F", 0.4, 54), ("C", 0.0, 90), ("T", 0.0, 90), ("P", -0.4, 126), ("O", -0.8, 162),
-        ("I", -1.0, 180),
+        ("I", -1.0, 162),
     ];
 
     private const double RingRadius = 0.8;
@@ -30,7 +31,15 @@ public static class ElectrodePositions
     {
         x = y = 0;
         if (string.IsNullOrWhiteSpace(label)) return false;
-        var name = label.Trim();
+        var name = label.Trim() switch
+        {
+            // The old 10-20 names of the temporal sites.
+            var n when n.Equals("T3", StringComparison.OrdinalIgnoreCase) => "T7",
+            var n when n.Equals("T4", StringComparison.OrdinalIgnoreCase) => "T8",
+            var n when n.Equals("T5", StringComparison.OrdinalIgnoreCase) => "P7",
+            var n when n.Equals("T6", StringComparison.OrdinalIgnoreCase) => "P8",
+            var n => n,
+        };
         foreach (var (prefix, midY, ringDeg) in Rows)
         {
             if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
@@ -48,10 +57,10 @@ public static class ElectrodePositions
             var ringRad = ringDeg * Math.PI / 180;
             if (prefix is "Fp" or "O" or "I")
             {
-                // These rows have one electrode per side, on the ring itself.
-                x = side * RingRadius * Math.Sin(ringRad) * (number + 1) / 2;
-                y = RingRadius * Math.Cos(ringRad);
-                if (prefix == "I") y = -1.0;
+                // These rows have one electrode per side, on the ring itself (the inion row just below it).
+                if (number > 2) continue;
+                x = side * RingRadius * Math.Sin(ringRad);
+                y = prefix == "I" ? midY : RingRadius * Math.Cos(ringRad);
                 return true;
             }
             // Numbers 1,2 → step 1 … 7,8 → step 4 (the ring); 9,10 lie one step beyond it.

@@ -182,7 +182,11 @@ public class MotorImagerySimulatorTests
         Assert.True(fc3.X < 0 && fc3.Y > 0);
         var o2 = ElectrodePositions.GetPosition("O2");
         Assert.True(o2.X > 0 && o2.Y < -0.7);
+        Assert.Equal(ElectrodePositions.GetPosition("T7"), ElectrodePositions.GetPosition("T3"));
+        Assert.Equal(ElectrodePositions.GetPosition("P8"), ElectrodePositions.GetPosition("t6"));
+        Assert.NotEqual(ElectrodePositions.GetPosition("I1"), ElectrodePositions.GetPosition("I2"));
         Assert.False(ElectrodePositions.TryGetPosition("EMG1", out _, out _));
+        Assert.False(ElectrodePositions.TryGetPosition("Fp3", out _, out _));
         Assert.False(ElectrodePositions.TryGetPosition("C11", out _, out _));
     }
 
