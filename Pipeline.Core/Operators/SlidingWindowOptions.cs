@@ -1,0 +1,35 @@
+using Pipeline.Core.Signals;
+
+namespace Pipeline.Core.Operators;
+
+/// <summary>How <see cref="Windowing.SlidingWindows"/> cuts a stream: a length and a hop, in samples or seconds.</summary>
+public sealed record SlidingWindowOptions
+{
+    /// <summary>Window length in samples (takes precedence over <see cref="LengthSeconds"/>).</summary>
+    public int? LengthSamples { get; init; }
+    /// <summary>Window length in seconds, rounded to samples at the stream's nominal rate.</summary>
+    public double? LengthSeconds { get; init; }
+    /// <summary>Hop (start-to-start distance) in samples; may exceed the length (frames between windows are skipped).</summary>
+    public int? HopSamples { get; init; }
+    /// <summary>Hop in seconds, rounded to samples at the stream's nominal rate.</summary>
+    public double? HopSeconds { get; init; }
+    /// <summary>The session name stamped on every window.</summary>
+    public string Session { get; init; } = "";
+
+    /// <summary>The length and hop in samples for a stream at <paramref name="rate"/> Hz.</summary>
+    public (int Length, int Hop) Resolve(double rate)
+    {
+        int length = LengthSamples ?? ToSamples(LengthSeconds, rate, "window length");
+        int hop = HopSamples ?? ToSamples(HopSeconds, rate, "window hop");
+        if (length < 1) throw new PipelineException($"The window length of {length} samples is too short; give at least one sample.");
+        if (hop < 1) throw new PipelineException($"The window hop of {hop} samples is too short; give at least one sample.");
+        return (length, hop);
+    }
+
+    private static int ToSamples(double? seconds, double rate, string what)
+    {
+        if (seconds is null) throw new PipelineException($"The {what} is not set; give it in samples or seconds.");
+        if (!(rate > 0)) throw new PipelineException($"The {what} is given in seconds but the stream has no nominal rate; give it in samples.");
+        return (int)Math.Round(seconds.Value * rate);
+    }
+}

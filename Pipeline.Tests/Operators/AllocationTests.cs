@@ -1,0 +1,62 @@
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Pipeline.Core.Operators;
+using Pipeline.Core.Signals;
+
+namespace Pipeline.Tests.Operators;
+
+public class AllocationTests
+{
+    private static long AllocatedWhilePushing(Func<IObservable<SignalChunk>, IObservable<Window>> chain, int channels, double rate, int chunkFrames, int chunks, Action<double>? afterChunk = null)
+    {
+        var d = new StreamDescription("alloc", "EEG", Enumerable.Range(0, channels).Select(i => $"E{i}").Reverse().ToArray(), rate);
+        var chunk = new SignalChunk(d, chunkFrames);
+        chunk.Reset(d, chunkFrames);
+        var rnd = new Random(5);
+        for (int i = 0; i < chunk.Samples.Length; i++) chunk.Samples[i] = (float)rnd.NextDouble();
+        var subject = new Subject<SignalChunk>();
+        long windows = 0;
+        double sum = 0;
+        using var sub = chain(subject).Subscribe(w => { windows++; sum += w.Data[0]; });
+        long frame = 0;
+        void Push()
+        {
+            var ts = chunk.TimestampSpan;
+            for (int f = 0; f < ts.Length; f++) ts[f] = 100 + frame++ / rate;
+            subject.OnNext(chunk);
+            afterChunk?.Invoke(ts[^1]);
+        }
+        for (int i = 0; i < 50; i++) Push(); // warm-up: buffers reach their size, JIT is done
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < chunks; i++) Push();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(windows > 0);
+        return allocated;
+    }
+
+    [Fact]
+    public void Select_filter_resample_window_chain_allocates_nothing_per_sample()
+    {
+        var labels = new[] { "E3", "E1", "E0" };
+        long bytes = AllocatedWhilePushing(s => s.SelectChannels(labels).HighPass(0.5).BandPass(8, 30).Notch(50)
+            .Resample(160.0).DetectGaps(_ => { }).SlidingWindows(new SlidingWindowOptions { LengthSeconds = 2, HopSeconds = 0.1 }),
+            channels: 8, rate: 250, chunkFrames: 13, chunks: 2000);
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void Epoch_chain_allocates_nothing_per_sample()
+    {
+        var markers = new Subject<Marker>();
+        int count = 0;
+        var stats = new EpochStatistics();
+        long bytes = AllocatedWhilePushing(s => s.BandPass(8, 30).EventLockedEpochs(markers, new EpochOptions { TMin = 0, TMax = 1, Statistics = stats })
+            .Merge(s.SlidingWindows(new SlidingWindowOptions { LengthSamples = 100, HopSamples = 50 })),
+            channels: 4, rate: 250, chunkFrames: 10, chunks: 2000,
+            // A marker every 25 chunks (1 s), referring to data 0.5 s back: epochs are really cut while measuring.
+            afterChunk: t => { if (++count % 25 == 0) markers.OnNext(new Marker(t - 0.5, "T1")); });
+        Assert.True(count > 2000);
+        Assert.True(stats.Emitted > 70, stats.ToString());
+        Assert.Equal(0, bytes);
+    }
+}
