@@ -1,1 +1,35 @@
-namespace Pipeline.Host; internal static class Program { private static int Main() => 0; }
+using System.CommandLine;
+using Pipeline.Host.Verbs;
+
+namespace Pipeline.Host;
+
+/// <summary>The <c>pipeline</c> command.</summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        // Spectre assumes 80 columns when output goes to a file or pipe; tables then wrap badly.
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+        var root = new RootCommand("""
+            pipeline — a real-time BCI and audio pipeline: signals in (LSL, XDF/EDF replay, simulator), windows,
+            ONNX decoders, commands out.
+
+            With no verb, replays the demo recording (recordings/demo-mi.xdf) through the demo model and shows the
+            commands as they happen, then a summary.
+
+            Examples:
+              pipeline                                          the demo
+              pipeline info recordings/demo-mi.xdf              what a recording holds
+              pipeline replay recordings/demo-mi.xdf --fast     cut it into windows as fast as possible
+              pipeline epochs S001R04.edf --markers T1,T2 --tmin 0.5 --tmax 3.5 --band 8 30 --out epochs.npz
+              pipeline simulate --minutes 3 --seed 1 --out recordings/demo-mi.xdf
+            """);
+        root.Subcommands.Add(InfoVerb.Create());
+        root.Subcommands.Add(ReplayVerb.Create());
+        root.Subcommands.Add(EpochsVerb.Create());
+        root.Subcommands.Add(SimulateVerb.Create());
+        root.Subcommands.Add(BenchVerb.Create());
+        DemoVerb.Attach(root);
+        return root.Parse(args).Invoke();
+    }
+}

@@ -6,7 +6,7 @@ using Pipeline.Core.Signals;
 namespace Pipeline.Sources.Simulation;
 
 /// <summary>
-/// The simulator as a source: a cold observable of <see cref="SimulatorEvent"/>s (chunks of
+/// The simulator as a source: a cold observable of <see cref="SourceEvent"/>s (chunks of
 /// <see cref="MotorImagerySimulatorOptions.ChunkFrames"/> frames and the markers) paced on an injected scheduler.
 /// </summary>
 /// <remarks>
@@ -20,11 +20,11 @@ namespace Pipeline.Sources.Simulation;
 /// <para>Ownership: the chunk is one instance reused for the whole run; it is valid only during <c>OnNext</c>
 /// (clone it to keep it). <see cref="SignalChunk.ArrivalTicks"/> is <see cref="Stopwatch.GetTimestamp"/> at emission.</para>
 /// <para>To feed one run to two consumers (chunks and markers of a live session) use
-/// <c>Publish()</c> with the <see cref="SimulatorEventExtensions.Chunks"/> and <see cref="SimulatorEventExtensions.Markers"/>
+/// <c>Publish()</c> with the <see cref="SourceEventExtensions.Chunks"/> and <see cref="SourceEventExtensions.Markers"/>
 /// views and connect once both are subscribed; to record a run, subscribe one observer and switch on
-/// <see cref="SimulatorEvent.IsChunk"/>.</para>
+/// <see cref="SourceEvent.IsChunk"/>.</para>
 /// </remarks>
-public sealed class SimulatorSource : IObservable<SimulatorEvent>
+public sealed class SimulatorSource : IObservable<SourceEvent>
 {
     private readonly MotorImagerySimulatorOptions _simulation;
     private readonly SimulatorSourceOptions _pacing;
@@ -55,7 +55,7 @@ public sealed class SimulatorSource : IObservable<SimulatorEvent>
     public long TotalFrames => _pacing.DurationSeconds is { } d ? (long)Math.Round(d * _simulation.SamplingRate, MidpointRounding.AwayFromZero) : -1;
 
     /// <summary>Starts a new run for <paramref name="observer"/>; disposing the result stops it.</summary>
-    public IDisposable Subscribe(IObserver<SimulatorEvent> observer)
+    public IDisposable Subscribe(IObserver<SourceEvent> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         var run = new Run(this, observer);
@@ -66,7 +66,7 @@ public sealed class SimulatorSource : IObservable<SimulatorEvent>
     private sealed class Run : IDisposable
     {
         private readonly SimulatorSource _source;
-        private readonly IObserver<SimulatorEvent> _observer;
+        private readonly IObserver<SourceEvent> _observer;
         private readonly MotorImagerySimulator _simulator;
         private readonly SignalChunk _chunk;
         private readonly List<Marker> _markers = new(capacity: 16);
@@ -78,7 +78,7 @@ public sealed class SimulatorSource : IObservable<SimulatorEvent>
         private long _emittedFrames;
         private volatile bool _disposed;
 
-        public Run(SimulatorSource source, IObserver<SimulatorEvent> observer)
+        public Run(SimulatorSource source, IObserver<SourceEvent> observer)
         {
             _source = source;
             _observer = observer;
@@ -139,9 +139,9 @@ public sealed class SimulatorSource : IObservable<SimulatorEvent>
             _simulator.Fill(_chunk.Data, _chunk.Timestamps, frames, _markers);
             _emittedFrames += frames;
             _chunk.ArrivalTicks = Stopwatch.GetTimestamp();
-            _observer.OnNext(SimulatorEvent.FromChunk(_chunk));
+            _observer.OnNext(SourceEvent.FromChunk(_chunk));
             for (var i = 0; i < _markers.Count && !_disposed; i++)
-                _observer.OnNext(SimulatorEvent.FromMarker(_markers[i]));
+                _observer.OnNext(SourceEvent.FromMarker(_markers[i]));
             _markers.Clear();
             if (_totalFrames >= 0 && _emittedFrames >= _totalFrames && !_disposed)
             {

@@ -144,13 +144,13 @@ public class SimulatorSourceTests
         Assert.True(large - small < 1024, $"10 s allocated {small} bytes, 110 s {large}");
     }
 
-    private sealed class CountingObserver : IObserver<SimulatorEvent>
+    private sealed class CountingObserver : IObserver<SourceEvent>
     {
         public long Frames;
         public bool Completed;
         public void OnCompleted() => Completed = true;
         public void OnError(Exception error) => throw error;
-        public void OnNext(SimulatorEvent value) => Frames += value.Chunk?.Frames ?? 0;
+        public void OnNext(SourceEvent value) => Frames += value.Chunk?.Frames ?? 0;
     }
 
     [Fact]

@@ -1,29 +1,27 @@
-using Pipeline.Core.Signals;
-
-namespace Pipeline.Sources.Simulation;
+namespace Pipeline.Core.Signals;
 
 /// <summary>
-/// One item of a simulator run: either a chunk of EEG or a marker. Carrying both in one stream keeps them in the
+/// One item of a source (simulator, replay, LSL): either a chunk of signal or a marker. Carrying both in one stream keeps them in the
 /// order they happened, so one subscription can write a recording or feed a session with both.
 /// </summary>
 /// <remarks>The chunk is reused by the source: it is valid only during <c>OnNext</c> (see <see cref="SignalChunk"/>).</remarks>
-public readonly struct SimulatorEvent
+public readonly struct SourceEvent
 {
-    private SimulatorEvent(SignalChunk? chunk, Marker marker)
+    private SourceEvent(SignalChunk? chunk, Marker marker)
     {
         Chunk = chunk;
         Marker = marker;
     }
 
     /// <summary>An event that carries a chunk.</summary>
-    public static SimulatorEvent FromChunk(SignalChunk chunk)
+    public static SourceEvent FromChunk(SignalChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        return new SimulatorEvent(chunk, default);
+        return new SourceEvent(chunk, default);
     }
 
     /// <summary>An event that carries a marker.</summary>
-    public static SimulatorEvent FromMarker(Marker marker) => new(null, marker);
+    public static SourceEvent FromMarker(Marker marker) => new(null, marker);
 
     /// <summary>The chunk, or null when this event is a marker.</summary>
     public SignalChunk? Chunk { get; }

@@ -1,0 +1,112 @@
+using Pipeline.Core.Signals;
+using Pipeline.Sources.Edf;
+
+namespace Pipeline.Sources.Replay;
+
+/// <summary>
+/// An EDF, EDF+ or BDF file as a <see cref="Recording"/>: its data signals grouped by sampling rate into one
+/// stream per rate (channels in header order), its annotations (and BDF Status events) as markers. Timestamps are
+/// seconds from the start of the file.
+/// </summary>
+public sealed class EdfRecording : Recording
+{
+    private EdfFile _file = null!;
+    private int[][] _groups = [];
+
+    /// <summary>Opens the file and reads its header and annotations.</summary>
+    public static new EdfRecording Open(string path)
+    {
+        var file = EdfFile.Open(path);
+        try
+        {
+            var groups = file.RateGroups();
+            var streams = new List<RecordedStream>();
+            var name = System.IO.Path.GetFileNameWithoutExtension(path);
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var signals = groups[g];
+                var rate = signals[0].SampleRate;
+                var description = new StreamDescription(
+                    groups.Count == 1 ? name : $"{name} ({rate:G} Hz)",
+                    "EEG",
+                    signals.Select(s => s.Label).ToArray(),
+                    rate,
+                    file.IsBdf ? ValueFormat.Int32 : ValueFormat.Int16,
+                    signals.Select(s => s.PhysicalDimension).ToArray(),
+                    file.RecordingId.Trim());
+                var frames = (long)file.RecordCount * signals[0].SamplesPerRecord;
+                var last = file.RecordCount == 0 ? double.NaN : file.RecordStartTime(file.RecordCount - 1) + (signals[0].SamplesPerRecord - 1) / rate;
+                streams.Add(new RecordedStream(g, description, frames, file.RecordCount == 0 ? double.NaN : file.RecordStartTime(0), last));
+            }
+            var markers = file.ReadMarkers().OrderBy(m => m.Timestamp).ToList();
+            return new EdfRecording
+            {
+                Path = path,
+                Format = file.Kind switch
+                {
+                    EdfFileKind.EdfPlusContinuous => "EDF+C",
+                    EdfFileKind.EdfPlusDiscontinuous => "EDF+D",
+                    EdfFileKind.Bdf => "BDF",
+                    EdfFileKind.BdfPlusContinuous => "BDF+C",
+                    EdfFileKind.BdfPlusDiscontinuous => "BDF+D",
+                    _ => "EDF",
+                },
+                Streams = streams,
+                Markers = markers,
+                Warnings = file.Warnings,
+                _file = file,
+                _groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
+            };
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
+        var signals = _groups[streamIndex];
+        var description = Streams[streamIndex].Description;
+        var channels = signals.Length;
+        var spr = _file.Signals[signals[0]].SamplesPerRecord;
+        var rate = description.NominalRate;
+        var record = new float[spr * channels];
+        var output = new SignalChunk(description, chunkFrames);
+        var filled = 0;
+        for (var r = 0; r < _file.RecordCount; r++)
+        {
+            if (_file.ReadRecords(r, 1, signals, record) == 0) break;
+            var start = _file.RecordStartTime(r);
+            for (var s = 0; s < spr;)
+            {
+                var take = Math.Min(chunkFrames - filled, spr - s);
+                if (filled == 0) output.Reset(description, chunkFrames);
+                record.AsSpan(s * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
+                for (var k = 0; k < take; k++) output.Timestamps[filled + k] = start + (s + k) / rate;
+                filled += take;
+                s += take;
+                if (filled == chunkFrames)
+                {
+                    yield return output;
+                    filled = 0;
+                }
+            }
+        }
+        if (filled > 0)
+        {
+            output.Reset(description, filled);
+            yield return output;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _file.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using Pipeline.Core.Signals;
+
+namespace Pipeline.Sources.Replay;
+
+/// <summary>Recognises a recording's format by its first bytes, never by its extension alone.</summary>
+public static class RecordingFormats
+{
+    /// <summary>Opens <paramref name="path"/> as XDF or EDF/EDF+/BDF.</summary>
+    public static Recording Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+            throw new PipelineException($"'{path}' is a folder, not a recording; give the path of an .xdf, .edf or .bdf file.");
+        if (!File.Exists(path))
+            throw new PipelineException($"The recording '{path}' does not exist; check the path (recordings/ holds the demo, e.g. recordings/demo-mi.xdf).");
+        Span<byte> head = stackalloc byte[8];
+        int n;
+        try
+        {
+            using var f = File.OpenRead(path);
+            n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PipelineException($"The recording '{path}' cannot be read ({e.Message.TrimEnd('.')}); check its permissions.", e);
+        }
+        head = head[..n];
+        if (n == 0)
+            throw new PipelineException($"The recording '{path}' is empty (0 bytes); it was probably not saved completely.");
+        if (head.StartsWith("XDF:"u8)) return XdfRecording.Open(path);
+        if (head.StartsWith("0       "u8) || (n == 8 && head[0] == 0xFF && head[1..].SequenceEqual("BIOSEMI"u8))) return EdfRecording.Open(path);
+        if (head.StartsWith("GDF"u8))
+            throw new PipelineException($"'{path}' is a GDF file, which pipeline does not read; convert it to EDF+ or XDF (e.g. with MNE-Python or EEGLAB) and replay that.");
+        throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF recording (its first bytes are not 'XDF:' or an EDF version field); give a recording in one of those formats.");
+    }
+}

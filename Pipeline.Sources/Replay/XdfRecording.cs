@@ -1,0 +1,118 @@
+using Pipeline.Core.Signals;
+using Pipeline.Lsl;
+using Pipeline.Lsl.Xdf;
+
+namespace Pipeline.Sources.Replay;
+
+/// <summary>An XDF file (LabRecorder and compatible writers) as a <see cref="Recording"/>, clock offsets applied.</summary>
+public sealed class XdfRecording : Recording
+{
+    private XdfReader _reader = null!;
+
+    /// <summary>Opens the file: one pass over its chunk framing, plus one over the marker streams' samples.</summary>
+    public static new XdfRecording Open(string path)
+    {
+        XdfReader reader;
+        try
+        {
+            reader = XdfReader.Open(path);
+        }
+        catch (XdfFormatException e)
+        {
+            throw new PipelineException(e.Message, e);
+        }
+        var streams = reader.Streams.Select(s => new RecordedStream(
+            s.Index, Describe(s.Header), s.SampleCount, double.NaN, double.NaN)).ToList();
+
+        // Markers (string streams) are small: read them once, in time order. The same pass finds each stream's
+        // first and last timestamp for `pipeline info`.
+        var markers = new List<Marker>();
+        var first = new double[streams.Count];
+        var last = new double[streams.Count];
+        Array.Fill(first, double.NaN);
+        Array.Fill(last, double.NaN);
+        foreach (var chunk in reader.ReadSamples())
+        {
+            var i = chunk.StreamIndex;
+            if (chunk.Count == 0) continue;
+            if (double.IsNaN(first[i])) first[i] = chunk.Timestamps[0];
+            last[i] = chunk.Timestamps[^1];
+            if (chunk.Strings is { } strings)
+            {
+                var name = reader.Streams[i].Header.Name;
+                for (var k = 0; k < chunk.Count; k++)
+                    markers.Add(new Marker(chunk.Timestamps[k], strings[k * chunk.ChannelCount], 0, name));
+            }
+        }
+        markers.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        for (var i = 0; i < streams.Count; i++) streams[i] = streams[i] with { FirstTimestamp = first[i], LastTimestamp = last[i] };
+
+        return new XdfRecording
+        {
+            Path = path,
+            Format = "XDF",
+            Streams = streams,
+            Markers = markers,
+            Warnings = reader.Warnings,
+            _reader = reader,
+        };
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
+        var description = Streams[streamIndex].Description;
+        var channels = description.ChannelCount;
+        var output = new SignalChunk(description, chunkFrames);
+        var filled = 0;
+        foreach (var chunk in _reader.ReadSamples())
+        {
+            if (chunk.StreamIndex != streamIndex || chunk.Values is null) continue;
+            var values = chunk.Values;
+            for (var k = 0; k < chunk.Count;)
+            {
+                var take = Math.Min(chunkFrames - filled, chunk.Count - k);
+                if (filled == 0) output.Reset(description, chunkFrames);
+                values.AsSpan(k * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
+                chunk.Timestamps.AsSpan(k, take).CopyTo(output.Timestamps.AsSpan(filled));
+                filled += take;
+                k += take;
+                if (filled == chunkFrames)
+                {
+                    yield return output;
+                    filled = 0;
+                }
+            }
+        }
+        if (filled > 0)
+        {
+            output.Reset(description, filled);
+            yield return output;
+        }
+    }
+
+    private static StreamDescription Describe(StreamInfo info)
+    {
+        var labels = new string[info.ChannelCount];
+        var units = new string[info.ChannelCount];
+        var channels = info.Channels;
+        for (var c = 0; c < info.ChannelCount; c++)
+        {
+            var ch = c < channels.Count ? channels[c] : null;
+            labels[c] = string.IsNullOrWhiteSpace(ch?.Label) ? $"ch{c + 1}" : ch.Label;
+            units[c] = ch?.Unit ?? "";
+        }
+        var format = info.ChannelFormat switch
+        {
+            ChannelFormat.Double64 => ValueFormat.Double64,
+            ChannelFormat.String => ValueFormat.String,
+            ChannelFormat.Int32 => ValueFormat.Int32,
+            ChannelFormat.Int16 => ValueFormat.Int16,
+            ChannelFormat.Int8 => ValueFormat.Int8,
+            ChannelFormat.Int64 => ValueFormat.Int64,
+            _ => ValueFormat.Float32,
+        };
+        return new StreamDescription(info.Name, info.Type, labels, Math.Max(0, info.NominalSrate), format, units, info.SourceId);
+    }
+}
