@@ -29,6 +29,18 @@ public static class ChannelLabels
     }
 
     /// <summary>
+    /// The label in standard 10-20 spelling: the normalized form with a lower-case midline <c>z</c> and <c>Fp</c>
+    /// (<c>Fcz.</c> → <c>FCz</c>, <c>Fp1.</c> → <c>Fp1</c>, <c>EEG C3-REF</c> → <c>C3</c>). Used where labels are written out.
+    /// </summary>
+    public static string Canonical(string label)
+    {
+        var s = Normalize(label);
+        if (s.Length > 1 && s[^1] == 'Z' && char.IsLetter(s[^2])) s = s[..^1] + "z";
+        if (s.StartsWith("FP", StringComparison.Ordinal)) s = "Fp" + s[2..];
+        return s;
+    }
+
+    /// <summary>
     /// The index in <paramref name="available"/> of each label in <paramref name="wanted"/>, in the wanted order.
     /// </summary>
     /// <exception cref="PipelineException">

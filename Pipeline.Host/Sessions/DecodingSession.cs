@@ -25,7 +25,6 @@ internal sealed class DecodingSession : IDisposable
     private readonly EuclideanAlignment? _alignment;
     private readonly DecisionMaker? _decisions;
     private readonly OnlineAccuracy? _accuracy;
-    private readonly BandPower? _bandPower;
     private readonly Prediction _prediction;
     private readonly LatencyRecorder _latency = new();
     private readonly GapCounter _gaps = new();
@@ -86,7 +85,6 @@ internal sealed class DecodingSession : IDisposable
             NotchHz = settings.Notch ?? 0;
             _scale = 1;
             _classNames = [];
-            _bandPower = new BandPower(rate, _windowSamples, Band.Value.Low, Band.Value.High);
             _prediction = new Prediction("bandpower", Channels.ToArray());
         }
         if (Band is { } b && !(b.Low < b.High && b.High < rate / 2))
@@ -224,7 +222,8 @@ internal sealed class DecodingSession : IDisposable
         }
         else
         {
-            _bandPower!.Compute(w, p.Values);
+            // The window is band-passed, so its mean square is the band power of that band.
+            SignalPower.LogMeanSquare(w, p.Values);
             p.Label = null;
             p.Confidence = 0;
         }

@@ -99,7 +99,7 @@ internal static class EpochsVerb
             npz.Add("y", epochs.Select(e => classIndex[e.Label!]).ToArray(), n);
             npz.Add("class_names", classNames, classNames.Count);
             npz.Add("markers", markerNames, markerNames.Count);
-            npz.Add("channel_labels", labels.Select(ChannelLabels.Normalize).ToArray(), c);
+            npz.Add("channel_labels", labels.Select(ChannelLabels.Canonical).ToArray(), c);
             npz.AddScalar("rate", rate);
             npz.AddScalar("tmin", tmin);
             npz.AddScalar("tmax", tmax);
@@ -109,8 +109,8 @@ internal static class EpochsVerb
             npz.AddScalar("source", Path.GetFileName(path));
         }
         var counts = string.Join(", ", classNames.Select((name, i) => $"{epochs.Count(e => classIndex[e.Label!] == i)} {name}"));
-        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]: X [{n}, {c}, {t}] ({Markup.Escape(counts)}) at {rate.ToString("G", Inv)} Hz" +
-            (statistics.Skipped > 0 ? $"; {statistics.Skipped} epoch(s) skipped ({Markup.Escape(statistics.ToString())})" : ""));
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]: " + Markup.Escape($"X [{n}, {c}, {t}] ({counts}) at {rate.ToString("G", Inv)} Hz" +
+            (statistics.Skipped > 0 ? $"; {statistics.Skipped} epoch(s) skipped ({statistics})" : "")));
         return 0;
     }
 }
