@@ -9,7 +9,9 @@ namespace Pipeline.Core.Dsp;
 /// A causal IIR filter as a cascade of second-order sections, run in double precision (direct form II
 /// transposed) on frame-major float32 data with one state per channel and section. High-order IIR filters
 /// at low normalized frequencies (8-30 Hz at 250 Hz, a 0.5 Hz high-pass) are unstable in direct form and in
-/// float; sections in double are not. Designs come from NWaves.
+/// float; sections in double are not. Butterworth designs come straight from the prototype poles (bilinear
+/// transform, pre-warped edges) rather than through NWaves' transfer-function-to-sections path, which
+/// loses precision at these frequencies (a 1-4 Hz order-6 band-pass came out 90 dB off); the notch is NWaves'.
 /// </summary>
 public sealed class SosCascade
 {
@@ -45,8 +47,20 @@ public sealed class SosCascade
         CheckFrequency(low, rate, "low edge");
         CheckFrequency(high, rate, "high edge");
         if (low >= high) throw new PipelineException($"The band {low}-{high} Hz is empty; give a low edge below the high edge.");
-        var tf = new NWaves.Filters.Butterworth.BandPassFilter(low / rate, high / rate, order).Tf;
-        return new SosCascade(DesignFilter.TfToSos(tf));
+        double w1 = Prewarp(low, rate), w2 = Prewarp(high, rate), bw = w2 - w1, w0sq = w1 * w2;
+        var poles = new List<Complex>();
+        foreach (var p in PrototypePoles(order))
+        {
+            // Low-pass to band-pass: each prototype pole becomes the two roots of s^2 - p bw s + w0^2.
+            var half = p * bw / 2;
+            var root = Complex.Sqrt(half * half - w0sq);
+            poles.Add(Bilinear(half + root));
+            poles.Add(Bilinear(half - root));
+        }
+        var zeros = Enumerable.Range(0, 2 * order).Select(i => i % 2 == 0 ? 1.0 : -1.0).ToList();
+        // Unit gain at the analog centre frequency sqrt(w1 w2), mapped back through the bilinear transform.
+        double centre = Math.Atan(Math.Sqrt(w0sq) / 2) * rate / Math.PI;
+        return FromPolesAndZeros(poles, zeros, centre / rate);
     }
 
     /// <summary>A Butterworth high-pass of <paramref name="order"/> at <paramref name="frequency"/> Hz.</summary>
@@ -54,7 +68,9 @@ public sealed class SosCascade
     {
         CheckOrder(order);
         CheckFrequency(frequency, rate, "high-pass cut-off");
-        return new SosCascade(DesignFilter.TfToSos(new NWaves.Filters.Butterworth.HighPassFilter(frequency / rate, order).Tf));
+        double wc = Prewarp(frequency, rate);
+        var poles = PrototypePoles(order).Select(p => Bilinear(wc / p)).ToList();
+        return FromPolesAndZeros(poles, Enumerable.Repeat(1.0, order).ToList(), 0.5);
     }
 
     /// <summary>A Butterworth low-pass of <paramref name="order"/> at <paramref name="frequency"/> Hz.</summary>
@@ -62,7 +78,45 @@ public sealed class SosCascade
     {
         CheckOrder(order);
         CheckFrequency(frequency, rate, "low-pass cut-off");
-        return new SosCascade(DesignFilter.TfToSos(new NWaves.Filters.Butterworth.LowPassFilter(frequency / rate, order).Tf));
+        double wc = Prewarp(frequency, rate);
+        var poles = PrototypePoles(order).Select(p => Bilinear(wc * p)).ToList();
+        return FromPolesAndZeros(poles, Enumerable.Repeat(-1.0, order).ToList(), 0);
+    }
+
+    // Designing from poles keeps full precision; expanding a high-order polynomial and refactoring it
+    // (transfer function to sections) loses it at low normalized frequencies.
+    private static IEnumerable<Complex> PrototypePoles(int order) =>
+        Enumerable.Range(0, order).Select(k => Complex.FromPolarCoordinates(1, Math.PI * (2 * k + order + 1) / (2 * order)));
+
+    // Analog frequency (rad per sample, bilinear with T = 1) whose digital image is f.
+    private static double Prewarp(double f, double rate) => 2 * Math.Tan(Math.PI * f / rate);
+
+    private static Complex Bilinear(Complex s) => (2 + s) / (2 - s);
+
+    // Pairs conjugate poles (and real poles two by two) into sections, gives each section zeros from the
+    // list in order, and scales each section to unit gain at the normalized frequency reference (f / rate).
+    private static SosCascade FromPolesAndZeros(List<Complex> poles, List<double> zeros, double reference)
+    {
+        var denominators = new List<double[]>();
+        foreach (var p in poles.Where(p => p.Imaginary > 1e-12).OrderBy(p => p.Magnitude))
+            denominators.Add([1, -2 * p.Real, p.Magnitude * p.Magnitude]);
+        var real = poles.Where(p => Math.Abs(p.Imaginary) <= 1e-12).Select(p => p.Real).ToList();
+        for (int i = 0; i + 1 < real.Count; i += 2) denominators.Add([1, -(real[i] + real[i + 1]), real[i] * real[i + 1]]);
+        if (real.Count % 2 == 1) denominators.Add([1, -real[^1], 0]);
+
+        var sections = new List<TransferFunction>();
+        int z = 0;
+        foreach (var a in denominators)
+        {
+            double[] b;
+            if (a[2] == 0 || z + 1 >= zeros.Count) { b = [1, -zeros[z], 0]; z++; }
+            else { b = [1, -(zeros[z] + zeros[z + 1]), zeros[z] * zeros[z + 1]]; z += 2; }
+            var e1 = Complex.Exp(new Complex(0, -2 * Math.PI * reference));
+            var e2 = e1 * e1;
+            double gain = ((b[0] + b[1] * e1 + b[2] * e2) / (a[0] + a[1] * e1 + a[2] * e2)).Magnitude;
+            sections.Add(new TransferFunction([b[0] / gain, b[1] / gain, b[2] / gain], a));
+        }
+        return new SosCascade(sections);
     }
 
     /// <summary>A second-order notch at <paramref name="frequency"/> Hz with quality factor <paramref name="q"/> (bandwidth = frequency / q).</summary>

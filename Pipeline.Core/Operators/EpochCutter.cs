@@ -87,7 +87,8 @@ internal sealed class EpochCutter
         for (int m = 0; m < _pending.Count; m++)
         {
             var marker = _pending[m];
-            double start = marker.Timestamp + _options.TMin;
+            // A hair of tolerance, so a marker on a sample (up to clock rounding) starts the epoch there.
+            double start = marker.Timestamp + _options.TMin - 1e-4 * _period;
             if (start > TimeAt(newest)) continue; // its data has not arrived yet
             // First frame at or after start (timestamps rise within the kept history).
             long lo = oldest, hi = newest;

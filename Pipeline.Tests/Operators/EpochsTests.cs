@@ -96,6 +96,20 @@ public class EpochsTests
     }
 
     [Fact]
+    public void Marker_on_a_sample_starts_the_epoch_at_that_sample()
+    {
+        var (d, data, times) = Ramp(2000);
+        // Timestamps computed as t0 + i/rate carry rounding; markers on exact sample times must not slip a frame.
+        foreach (var offset in new[] { 0.5, 0.37, 0.13, 0.71, 0.29 })
+        {
+            var markers = Enumerable.Range(1, 150).Select(i => new Marker(T0 + (i * 10 + 3) / Rate + offset + (i % 2 == 0 ? 1e-9 : -1e-9), "m")).ToList();
+            var epochs = Run(SignalBuilder.Chunk(d, data, times, [64]), markers, new EpochOptions { TMin = -offset, TMax = 0.6 - offset }, -1);
+            Assert.Equal(markers.Select((_, i) => (float)((i + 1) * 10 + 3)), epochs.Select(e => e.Data[0]));
+            Assert.All(epochs, e => Assert.Equal(60, e.Samples));
+        }
+    }
+
+    [Fact]
     public void Late_marker_beyond_history_is_counted_out_of_range()
     {
         var (d, data, times) = Ramp(1000);

@@ -93,3 +93,32 @@ public class FilteringTests
         Assert.Contains("60", e.Message);
     }
 }
+
+public class SosDesignTests
+{
+    [Theory]
+    [InlineData(0.5, 40, 1000, 4)]
+    [InlineData(1, 4, 500, 6)]
+    [InlineData(8, 30, 160, 4)]
+    [InlineData(0.1, 45, 250, 3)]
+    public void Band_pass_designs_have_butterworth_edges_at_low_normalized_frequency(double low, double high, double rate, int order)
+    {
+        var sos = SosCascade.ButterworthBandPass(low, high, rate, order);
+        Assert.Equal(order, sos.Sections);
+        Assert.InRange(SignalBuilder.Db(sos.MagnitudeAt(low, rate)), -3.5, -2.5);
+        Assert.InRange(SignalBuilder.Db(sos.MagnitudeAt(high, rate)), -3.5, -2.5);
+        Assert.InRange(SignalBuilder.Db(sos.MagnitudeAt(Math.Sqrt(low * high), rate)), -0.5, 0.5);
+        // Stable: the impulse response dies out.
+        var state = sos.CreateState(1);
+        var x = new float[1];
+        var y = new float[1];
+        double tail = 0;
+        for (int n = 0; n < (int)(rate * 120); n++)
+        {
+            x[0] = n == 0 ? 1 : 0;
+            sos.Process(x, y, 1, state);
+            if (n > rate * 110) tail = Math.Max(tail, Math.Abs(y[0]));
+        }
+        Assert.True(tail < 1e-6, $"impulse response still {tail} after 110 s");
+    }
+}
