@@ -7,6 +7,8 @@ internal static class UserError
 {
     /// <summary>Exit code for a user error (bad file, bad option): the program could not go on.</summary>
     public const int ExitUserError = 2;
+    /// <summary>Exit code for a damaged recording that was used up to the damage (truncated, corrupt chunks).</summary>
+    public const int ExitDamagedInput = 3;
     /// <summary>Exit code for a bug: an exception nobody anticipated.</summary>
     public const int ExitInternalError = 70;
 
@@ -35,6 +37,19 @@ internal static class UserError
                 (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") == "1" ? Environment.NewLine + e : " (set PIPELINE_DEBUG=1 for details)."));
             return ExitInternalError;
         }
+    }
+
+    /// <summary>
+    /// After a verb used a recording: when the reader had to recover from damage, prints one error line naming the
+    /// file and the first problem, and returns <see cref="ExitDamagedInput"/>; otherwise <paramref name="exitCode"/>.
+    /// </summary>
+    public static int CheckDamage(string path, IReadOnlyList<string> warnings, int exitCode = 0)
+    {
+        if (warnings.Count == 0) return exitCode;
+        Console.Out.Flush();
+        var more = warnings.Count > 1 ? $" (and {warnings.Count - 1} more problem{(warnings.Count > 2 ? "s" : "")}, listed above)" : "";
+        Console.Error.WriteLine($"error: the recording '{path}' is damaged: {warnings[0].TrimEnd('.')}{more}; what could be read was used, but check the file or re-export it.");
+        return ExitDamagedInput;
     }
 
     /// <summary>The one-sentence message for an exception a user can cause, or null for a bug.</summary>

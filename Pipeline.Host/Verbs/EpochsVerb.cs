@@ -111,6 +111,6 @@ internal static class EpochsVerb
         var counts = string.Join(", ", classNames.Select((name, i) => $"{epochs.Count(e => classIndex[e.Label!] == i)} {name}"));
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]: " + Markup.Escape($"X [{n}, {c}, {t}] ({counts}) at {rate.ToString("G", Inv)} Hz" +
             (statistics.Skipped > 0 ? $"; {statistics.Skipped} epoch(s) skipped ({statistics})" : "")));
-        return 0;
+        return UserError.CheckDamage(path, recording.Warnings);
     }
 }

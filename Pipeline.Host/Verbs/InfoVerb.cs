@@ -82,7 +82,7 @@ internal static class InfoVerb
             console.Write(markers);
         }
         foreach (var w in recording.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
-        return 0;
+        return UserError.CheckDamage(path, recording.Warnings);
     }
 
     private static string Shorten(string s)

@@ -131,7 +131,7 @@ internal static class ReplayVerb
             {
                 Console.CancelKeyPress -= onCancel;
             }
-            return 0;
+            return UserError.CheckDamage(request.Path, recording.Warnings);
         }
         finally
         {
