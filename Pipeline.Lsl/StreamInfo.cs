@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using System.Xml.XPath;
 
 namespace Pipeline.Lsl;
 
@@ -13,6 +14,38 @@ namespace Pipeline.Lsl;
 public sealed class StreamInfo
 {
     private XElement _desc = new("desc");
+
+    /// <summary>An empty description, to be filled with an object initializer.</summary>
+    public StreamInfo() { }
+
+    /// <summary>
+    /// Describes a new stream the way liblsl's <c>stream_info(name, type, channel_count, nominal_srate,
+    /// channel_format, source_id)</c> does.
+    /// </summary>
+    /// <param name="name">The stream name; must not be empty.</param>
+    /// <param name="type">The content type (EEG, Markers, ...); may be empty.</param>
+    /// <param name="channelCount">Channels per sample (at least 1).</param>
+    /// <param name="nominalSrate">Samples per second, or 0 (<see cref="LSL.IrregularRate"/>) for irregular streams.</param>
+    /// <param name="channelFormat">The value type of every channel.</param>
+    /// <param name="sourceId">A unique id of the data source; enables recovery after an outlet restart.</param>
+    /// <exception cref="ArgumentException">The name is empty, the channel count below 1, the rate negative, or the format undefined.</exception>
+    public StreamInfo(string name, string type, int channelCount = 1, double nominalSrate = 0,
+        ChannelFormat channelFormat = ChannelFormat.Float32, string sourceId = "")
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(sourceId);
+        if (name.Length == 0) throw new ArgumentException("An LSL stream needs a non-empty name; pass one.", nameof(name));
+        if (channelCount < 1) throw new ArgumentOutOfRangeException(nameof(channelCount), channelCount, "An LSL stream needs at least one channel.");
+        if (!(nominalSrate >= 0) || double.IsInfinity(nominalSrate)) throw new ArgumentOutOfRangeException(nameof(nominalSrate), nominalSrate, "The nominal rate must be 0 (irregular) or a positive number.");
+        if (channelFormat == ChannelFormat.Undefined) throw new ArgumentException("The channel format must be one of float32, double64, string, int32, int16, int8, int64.", nameof(channelFormat));
+        Name = name;
+        Type = type;
+        ChannelCount = channelCount;
+        NominalSrate = nominalSrate;
+        ChannelFormat = channelFormat;
+        SourceId = sourceId;
+    }
 
     /// <summary>The stream name (e.g. <c>BioSemi</c>).</summary>
     public string Name { get; set; } = "";
@@ -106,7 +139,54 @@ public sealed class StreamInfo
     /// The full XML document as liblsl writes it: <c>&lt;?xml version="1.0"?&gt;</c>, then <c>&lt;info&gt;</c> with
     /// one tab-indented element per field in liblsl's order, and <c>desc</c> last.
     /// </summary>
-    public string ToXml()
+    public string ToXml() => Serialize(StreamInfo.Number, withDesc: true);
+
+    /// <summary>
+    /// The short info exactly as a liblsl 1.17.7 outlet sends it in discovery replies, TCP <c>LSL:shortinfo</c> replies
+    /// and protocol-1.00 feeds: every one of the 17 fields, numbers as C's <c>%#.16g</c>, and an empty <c>&lt;desc /&gt;</c>.
+    /// </summary>
+    public string ToShortInfoXml() => Serialize(LslNumber.Xml, withDesc: false);
+
+    /// <summary>The full info as a liblsl outlet answers <c>LSL:fullinfo</c>: the short info plus the <c>desc</c> tree.</summary>
+    public string ToFullInfoXml() => Serialize(LslNumber.Xml, withDesc: true);
+
+    /// <summary>
+    /// Why a liblsl reader would reject this info (empty name or uid, undefined format, no channels, version 0),
+    /// or null when it would accept it.
+    /// </summary>
+    public string? ProtocolProblem()
+    {
+        if (Name.Length == 0) return "the stream has no name";
+        if (Uid.Length == 0) return "the stream has no uid";
+        if (ChannelFormat == ChannelFormat.Undefined) return "the channel format is not one of the 7 LSL formats";
+        if (ChannelCount < 1) return "the channel count is below 1";
+        if (!(Version > 0)) return "the protocol version is not positive";
+        if (!double.IsFinite(NominalSrate) || NominalSrate < 0) return "the nominal rate is not a non-negative number";
+        return null;
+    }
+
+    /// <summary>
+    /// True when the LSL query (an XPath 1.0 boolean expression evaluated with <c>&lt;info&gt;</c> as the context node,
+    /// e.g. <c>session_id='default' and name='EEG'</c>) holds for the full info. An empty query matches every stream.
+    /// </summary>
+    /// <exception cref="XPathException">The query is not valid XPath.</exception>
+    public bool Matches(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Trim().Length == 0) return true;
+        var root = XElement.Parse(ToFullInfoXml());
+        var nav = root.CreateNavigator();
+        return nav.Evaluate(query) switch
+        {
+            bool b => b,
+            double d => d != 0 && !double.IsNaN(d),
+            string str => str.Length > 0,
+            XPathNodeIterator it => it.MoveNext(),
+            _ => false,
+        };
+    }
+
+    private string Serialize(Func<double, string> number, bool withDesc)
     {
         var info = new XElement("info",
             new XElement("name", Name),
@@ -114,9 +194,9 @@ public sealed class StreamInfo
             new XElement("channel_count", ChannelCount.ToString(CultureInfo.InvariantCulture)),
             new XElement("channel_format", ChannelFormat.ToXmlName()),
             new XElement("source_id", SourceId),
-            new XElement("nominal_srate", Number(NominalSrate)),
-            new XElement("version", Number(Version)),
-            new XElement("created_at", Number(CreatedAt)),
+            new XElement("nominal_srate", number(NominalSrate)),
+            new XElement("version", number(Version)),
+            new XElement("created_at", number(CreatedAt)),
             new XElement("uid", Uid),
             new XElement("session_id", SessionId),
             new XElement("hostname", Hostname),
@@ -126,7 +206,7 @@ public sealed class StreamInfo
             new XElement("v6address", V6Address),
             new XElement("v6data_port", V6DataPort.ToString(CultureInfo.InvariantCulture)),
             new XElement("v6service_port", V6ServicePort.ToString(CultureInfo.InvariantCulture)),
-            new XElement(_desc));
+            withDesc ? new XElement(_desc) : new XElement("desc"));
         var settings = new XmlWriterSettings
         {
             OmitXmlDeclaration = true,
