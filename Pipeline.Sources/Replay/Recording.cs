@@ -50,6 +50,7 @@ public abstract class Recording : IDisposable
     /// frames. The chunk object is reused between items (copy it to keep it); ArrivalTicks is left 0 for the
     /// replay source to stamp.
     /// </summary>
+    /// <remarks>Not thread-safe: read one stream at a time per recording.</remarks>
     public abstract IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames);
 
     /// <summary>Opens an XDF or EDF/BDF file, chosen by its first bytes, with one clear error otherwise.</summary>

@@ -63,7 +63,7 @@ public class ReplaySourceTests
                 ordered &= c.Frames <= chunk;
             }).Wait();
             return frames == total && ordered;
-        }, iter: 20);
+        }, iter: 20, threads: 1);
     }
 
     [SharedDataFact]
@@ -86,7 +86,7 @@ public class ReplaySourceTests
             foreach (var c in recording.ReadChunks(0, chunk))
                 for (var f = 0; f < c.Frames; f++) { got.Add(c.Frame(f)[c3]); times.Add(c.Timestamps[f]); }
             return got.SequenceEqual(expected) && times.Select((t, i) => Math.Abs(t - i / 160.0) < 1e-9).All(x => x);
-        }, iter: 10);
+        }, iter: 10, threads: 1);
         // 15 cues (T1/T2) and 15 rests (T0), one every ~4.15 s from 0.
         Assert.Equal(15, recording.Markers.Count(m => m.Text is "T1" or "T2"));
         Assert.Equal(15, recording.Markers.Count(m => m.Text == "T0"));
