@@ -132,7 +132,8 @@ public sealed class SosCascade
 
     /// <summary>
     /// Filters <paramref name="input"/> (frame-major, <paramref name="channels"/> per frame) into
-    /// <paramref name="output"/> (may be the same memory), advancing <paramref name="state"/>.
+    /// <paramref name="output"/> (may be the same memory), advancing <paramref name="state"/>. A non-finite input sample
+    /// is passed through unchanged and restarts that channel's filter from rest.
     /// </summary>
     public void Process(ReadOnlySpan<float> input, Span<float> output, int channels, double[] state)
     {
@@ -148,6 +149,14 @@ public sealed class SosCascade
             {
                 double x = input[baseIndex + ch];
                 int z = ch * sections * 2;
+                if (!double.IsFinite(x))
+                {
+                    // A NaN or infinity would poison the recursive state forever: pass it on (so windows holding it
+                    // are skipped downstream) and restart this channel's filter from rest.
+                    Array.Clear(state, z, sections * 2);
+                    output[baseIndex + ch] = (float)x;
+                    continue;
+                }
                 for (int s = 0; s < sections; s++, z += 2)
                 {
                     int k = s * 5;

@@ -29,6 +29,14 @@ public sealed class LatencyRecorder
         if (startTicks != 0) Add((Stopwatch.GetTimestamp() - startTicks) * 1000.0 / Stopwatch.Frequency);
     }
 
+    /// <summary>The kept values (the most recent up to the capacity), oldest first where the ring wrapped.</summary>
+    public IEnumerable<double> Values()
+    {
+        var n = (int)Math.Min(_count, _ring.Length);
+        var start = _count > _ring.Length ? (int)(_count % _ring.Length) : 0;
+        for (var i = 0; i < n; i++) yield return _ring[(start + i) % _ring.Length];
+    }
+
     /// <summary>The q-quantile (0..1) of the kept values, linear interpolation; NaN when empty.</summary>
     public double Quantile(double q)
     {

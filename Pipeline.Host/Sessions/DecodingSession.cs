@@ -27,6 +27,8 @@ internal sealed class DecodingSession : IDisposable
     private readonly OnlineAccuracy? _accuracy;
     private readonly Prediction _prediction;
     private readonly LatencyRecorder _latency = new();
+    private readonly LatencyRecorder _modelTime = new();
+    private readonly LatencyRecorder _addedTime = new();
     private readonly GapCounter _gaps = new();
     private readonly float _scale;
     private readonly int _windowSamples;
@@ -107,6 +109,12 @@ internal sealed class DecodingSession : IDisposable
     public int WindowSamples => _windowSamples;
     /// <summary>The model runner, when there is a model.</summary>
     public ModelRunner? Runner => _runner;
+    /// <summary>Time inside the model's run per window, ms.</summary>
+    public LatencyRecorder ModelTime => _modelTime;
+    /// <summary>The session's own time per window, from the window being complete to its prediction and command leaving the sinks, minus the model's run, ms.</summary>
+    public LatencyRecorder AddedTime => _addedTime;
+    /// <summary>From the arrival of each window's newest sample to its prediction and command leaving the sinks, ms.</summary>
+    public LatencyRecorder Latency => _latency;
 
     /// <summary>Wires the operator chain onto the chunks of a source.</summary>
     public IObservable<Window> Windows(IObservable<SignalChunk> chunks)
@@ -195,6 +203,8 @@ internal sealed class DecodingSession : IDisposable
 
     private void OnWindow(Window w)
     {
+        var complete = Stopwatch.GetTimestamp();
+        long modelTicks = 0;
         _windows++;
         if (!AllFinite(w.Data))
         {
@@ -213,6 +223,7 @@ internal sealed class DecodingSession : IDisposable
             else w.Data.AsSpan().CopyTo(slot);
             if (_scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(slot, _scale, slot);
             _runner.RunBucket(0);
+            modelTicks = _runner.LastRunTicks;
             _runner.Probabilities(0, 0).CopyTo(p.Values);
             var best = 0;
             for (var i = 1; i < p.Values.Length; i++) if (p.Values[i] > p.Values[best]) best = i;
@@ -234,6 +245,9 @@ internal sealed class DecodingSession : IDisposable
             foreach (var sink in _sinks) sink.OnCommand(command);
         }
         _latency.AddSince(w.NewestArrivalTicks);
+        var done = Stopwatch.GetTimestamp();
+        if (_runner is not null) _modelTime.Add(modelTicks * 1000.0 / Stopwatch.Frequency);
+        _addedTime.Add((done - complete - modelTicks) * 1000.0 / Stopwatch.Frequency);
     }
 
     private static bool AllFinite(ReadOnlySpan<float> data)

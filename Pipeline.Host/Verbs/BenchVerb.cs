@@ -6,6 +6,7 @@ using System.Reactive.Subjects;
 using System.Text.Json;
 using Pipeline.Core.Evaluation;
 using Pipeline.Core.Features;
+using Pipeline.Core.Inference;
 using Pipeline.Core.Operators;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
@@ -24,7 +25,108 @@ internal static class BenchVerb
     {
         var bench = new Command("bench", "Benchmarks: measure, do not guess. Each reports medians and p99 over repeated runs, side by side.");
         bench.Subcommands.Add(CreateReplay());
+        bench.Subcommands.Add(CreateInference());
         return bench;
+    }
+
+    private static Command CreateInference()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "The ONNX model (default: the demo model)." };
+        var recording = new Option<string?>("--recording") { Description = "A recording whose windows are decoded (default: the demo recording)." };
+        var repeat = new Option<int>("--repeat") { Description = "Replays of the recording (after one warm-up).", DefaultValueFactory = _ => 5 };
+        var device = CommonOptions.Device();
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var command = new Command("inference", """
+            Latency of decoding one window at batch 1, side by side: the model's run through our pre-bound IoBinding
+            runner, the same model through ONNX Runtime's allocating Run, and the session's own added time per window
+            (from the window being complete to its prediction and command leaving for the sinks, minus the model's
+            run). Windows come from replaying a recording as fast as possible through the whole session.
+
+            Examples:
+              pipeline bench inference
+              pipeline bench inference --model models/dbconformer-demo.onnx --repeat 10 --json inference.json
+            """) { model, recording, repeat, device, threads, json };
+        command.SetAction(parse => UserError.Run(() => RunInference(
+            parse.GetValue(model) ?? DemoVerb.Locate(DemoVerb.DemoModel) ?? throw new PipelineException($"The demo model {DemoVerb.DemoModel} was not found; give --model."),
+            parse.GetValue(recording) ?? DemoVerb.Locate(DemoVerb.DemoRecording) ?? throw new PipelineException($"The demo recording {DemoVerb.DemoRecording} was not found; give --recording."),
+            Math.Max(1, parse.GetValue(repeat)), CommonOptions.ParseDevice(parse.GetValue(device)), parse.GetValue(threads), parse.GetValue(json))));
+        return command;
+    }
+
+    private sealed record LatencyRow(string Measure, double P50Ms, double P99Ms, double MaxMs, long Count, double BytesPerWindow);
+
+    private static int RunInference(string modelPath, string recordingPath, int repeat, ExecutionDevice device, int threads, string? jsonPath)
+    {
+        var runnerOptions = new ModelRunnerOptions { Device = device, IntraOpThreads = threads };
+        var model = new LatencyRecorder(1 << 20);
+        var added = new LatencyRecorder(1 << 20);
+        var endToEnd = new LatencyRecorder(1 << 20);
+        long windows = 0, sessionBytes = 0;
+        string deviceName = "cpu";
+        for (var run = 0; run <= repeat; run++)
+        {
+            using var rec = Recording.Open(recordingPath);
+            var source = new ReplaySource(rec, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+            using var session = new DecodingSession(source.Description, new DecodingSettings { Session = "bench", ModelPath = modelPath, Runner = runnerOptions }, [],
+                run == 0 ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : null);
+            deviceName = session.Runner!.Device;
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var summary = session.Run(source, CancellationToken.None);
+            var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            if (run == 0) continue;
+            Append(model, session.ModelTime);
+            Append(added, session.AddedTime);
+            Append(endToEnd, session.Latency);
+            windows += summary.Windows;
+            sessionBytes += used;
+        }
+
+        // The same windows through ONNX Runtime's allocating Run, for comparison.
+        var allocating = new LatencyRecorder(1 << 20);
+        long allocatingBytes;
+        using (var runner = ModelRunner.Load(modelPath, runnerOptions with { WarmUp = false }))
+        using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 })
+        using (var plain = new Microsoft.ML.OnnxRuntime.InferenceSession(modelPath, options))
+        {
+            var input = new float[runner.Channels * runner.Samples];
+            for (var i = 0; i < input.Length; i++) input[i] = MathF.Sin(i * 0.01f);
+            var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(input, [1, runner.Channels, runner.Samples]);
+            var inputs = new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(runner.InputName, tensor) };
+            for (var i = 0; i < 20; i++) plain.Run(inputs).Dispose();
+            var count = (int)Math.Min(model.Count, 4000);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < count; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                using var result = plain.Run(inputs);
+                allocating.AddSince(t);
+            }
+            allocatingBytes = (GC.GetAllocatedBytesForCurrentThread() - before) / Math.Max(1, count);
+        }
+
+        var rows = new List<LatencyRow>
+        {
+            new("model run, pre-bound IoBinding runner (ours)", model.Quantile(0.5), model.Quantile(0.99), model.Quantile(1), model.Count, double.NaN),
+            new("model run, ONNX Runtime allocating Run", allocating.Quantile(0.5), allocating.Quantile(0.99), allocating.Quantile(1), allocating.Count, allocatingBytes),
+            new("pipeline's own added time per window (window complete → sinks, minus the model)", added.Quantile(0.5), added.Quantile(0.99), added.Quantile(1), added.Count, double.NaN),
+            new("newest sample arrived → prediction and command at the sinks", endToEnd.Quantile(0.5), endToEnd.Quantile(0.99), endToEnd.Quantile(1), endToEnd.Count, sessionBytes / (double)Math.Max(1, windows)),
+        };
+        AnsiConsole.MarkupLine($"[bold]bench inference[/] {Markup.Escape(modelPath)} on {deviceName}, {threads} intra-op thread(s), batch 1; windows from {Markup.Escape(recordingPath)} x{repeat}");
+        var table = new Table().AddColumns("measure", "p50 (ms)", "p99 (ms)", "max (ms)", "windows", "bytes / window");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Measure), r.P50Ms.ToString("F4", Inv), r.P99Ms.ToString("F4", Inv), r.MaxMs.ToString("F3", Inv), r.Count.ToString(Inv),
+                double.IsNaN(r.BytesPerWindow) ? "-" : r.BytesPerWindow.ToString("F0", Inv));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("[grey]bytes / window of the last row: everything the session allocated per window, including opening the file and loading the model once per replay.[/]");
+        if (jsonPath is not null)
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { model = modelPath, recording = recordingPath, device = deviceName, threads, repeat, rows }, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static void Append(LatencyRecorder into, LatencyRecorder from)
+    {
+        foreach (var v in from.Values()) into.Add(v);
     }
 
     private static Command CreateReplay()

@@ -97,3 +97,26 @@ public sealed class TempPath : IDisposable
         if (File.Exists(Path)) File.Delete(Path);
     }
 }
+
+/// <summary>Model mistakes through the command line.</summary>
+public class ModelBadInputTests
+{
+    [Fact]
+    public void Missing_model_file()
+    {
+        var r = PipelineCli.Run("replay", "recordings/demo-mi.xdf", "--fast", "--model", "models/nope.onnx");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("error: The model file 'models/nope.onnx' does not exist", r.Err);
+    }
+
+    [SharedDataFact]
+    public void Recording_that_does_not_fit_the_model_names_every_mismatch()
+    {
+        var r = PipelineCli.Run("replay", SharedData.File("eeg", "eegmmidb-S001", "S001R04.edf"), "--fast", "--model", "models/dbconformer-demo.onnx");
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.All);
+        // EEGMMIDB has all 22 channels of the model (as 'Fcz.' etc.), but runs at 160 Hz, not 250.
+        Assert.Contains("runs at 160 Hz but the model was trained at 250 Hz (add --resample 250)", r.Err);
+        Assert.DoesNotContain("lacks", r.Err);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Reactive.Linq;
+using Pipeline.Core.Decisions;
+using Pipeline.Core.Inference;
+using Pipeline.Core.Sessions;
+using Pipeline.Core.Signals;
+using Pipeline.Host.Sessions;
+using Pipeline.Sources.Replay;
+using Pipeline.Tests.Infrastructure;
+
+namespace Pipeline.Tests.Sessions;
+
+public class DecodingSessionTests
+{
+    private static string DemoModel => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
+    private static string DemoRecording => Path.Combine(SharedData.RepositoryRoot, "recordings", "demo-mi.xdf");
+
+    /// <summary>Collects what reaches a sink (copies: predictions are reused).</summary>
+    private sealed class CollectingSink : IPipelineSink
+    {
+        public List<(long Window, string? Label, string? Truth, float[] Values)> Predictions { get; } = [];
+        public List<Command> Commands { get; } = [];
+        public List<Gap> Gaps { get; } = [];
+        public SessionSummary? Summary { get; private set; }
+        public void OnPrediction(Prediction p) => Predictions.Add((p.WindowIndex, p.Label, p.Truth, (float[])p.Values.Clone()));
+        public void OnCommand(Command c) => Commands.Add(c);
+        public void OnMarker(Marker m) { }
+        public void OnGap(Gap g) => Gaps.Add(g);
+        public void OnCompleted(SessionSummary s) => Summary = s;
+        public void Dispose() { }
+    }
+
+    private static StreamDescription DemoStream()
+    {
+        using var r = Recording.Open(DemoRecording);
+        return r.ChooseSignalStream().Description;
+    }
+
+    [Fact]
+    public void Windows_with_nan_or_infinite_samples_are_skipped_and_counted_never_fed_to_the_model()
+    {
+        var stream = DemoStream();
+        var sink = new CollectingSink();
+        using var session = new DecodingSession(stream, new DecodingSettings { ModelPath = DemoModel, HopSeconds = 1 }, [sink]);
+        // 20 s of clean noise with one NaN sample at 9 s and one +Inf at 15 s: every 4 s window holding either is skipped.
+        var rng = new Random(5);
+        var events = Observable.Range(0, 200).Select(k =>
+        {
+            var chunk = new SignalChunk(stream, 25);
+            chunk.Reset(stream, 25);
+            for (var f = 0; f < 25; f++)
+            {
+                var t = (k * 25 + f) / 250.0;
+                chunk.Timestamps[f] = t;
+                for (var c = 0; c < stream.ChannelCount; c++) chunk.Frame(f)[c] = (float)(rng.NextDouble() * 20 - 10);
+            }
+            if (k == 90) chunk.Frame(3)[5] = float.NaN;
+            if (k == 150) chunk.Frame(0)[0] = float.PositiveInfinity;
+            return SourceEvent.FromChunk(chunk);
+        });
+        var summary = session.Run(events, CancellationToken.None);
+        // Windows end at 4, 5, ..., 20 s (17 windows); those containing 9.012 s (ends 10..13 → 4) or 15.0 s (ends 16..19 → 4) are skipped.
+        Assert.Equal(17, summary.Windows);
+        Assert.Equal(8, summary.SkippedWindows);
+        Assert.Equal(9, sink.Predictions.Count);
+        Assert.All(sink.Predictions, p => Assert.All(p.Values, v => Assert.True(float.IsFinite(v))));
+        Assert.Same(summary, sink.Summary);
+    }
+
+    [Fact]
+    public void Demo_replay_reaches_at_least_90_percent_trial_accuracy_and_scores_only_cued_windows()
+    {
+        using var recording = Recording.Open(DemoRecording);
+        var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+        var sink = new CollectingSink();
+        using var session = new DecodingSession(source.Description, new DecodingSettings { ModelPath = DemoModel }, [sink]);
+        var summary = session.Run(source, CancellationToken.None);
+        Assert.True(summary.TrialAccuracy >= 0.9, $"trial accuracy {summary.TrialAccuracy}");
+        Assert.InRange(summary.Trials, 20, 23);
+        var scored = sink.Predictions.Where(p => p.Truth is not null).ToList();
+        Assert.InRange(scored.Count, 20 * 8, 23 * 14);
+        Assert.Equal(summary.WindowAccuracy!.Value, scored.Count(p => p.Label == p.Truth) / (double)scored.Count, 9);
+        // Commands name classes of the model and respect the 1 s refractory period.
+        Assert.NotEmpty(sink.Commands);
+        Assert.All(sink.Commands.Zip(sink.Commands.Skip(1)), pair => Assert.True(pair.Second.Time - pair.First.Time >= 1.0));
+        Assert.All(sink.Commands, c => Assert.Contains(c.ClassName, new[] { "left", "right" }));
+    }
+
+    [Fact]
+    public void Stream_lacking_model_channels_is_refused_before_anything_runs()
+    {
+        var stream = DemoStream();
+        var fewer = stream.WithChannels(stream.ChannelLabels.Where(l => l != "C4").ToArray(), stream.ChannelUnits.Take(stream.ChannelCount - 1).ToArray());
+        var e = Assert.Throws<PipelineException>(() => new DecodingSession(fewer, new DecodingSettings { ModelPath = DemoModel }, []));
+        Assert.Contains("C4", e.Message);
+        var slower = stream.WithRate(160);
+        Assert.Contains("160 Hz", Assert.Throws<PipelineException>(() => new DecodingSession(slower, new DecodingSettings { ModelPath = DemoModel }, [])).Message);
+        Assert.Contains("500 samples", Assert.Throws<PipelineException>(() => new DecodingSession(stream, new DecodingSettings { ModelPath = DemoModel, WindowSeconds = 2 }, [])).Message);
+    }
+}
