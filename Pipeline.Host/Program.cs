@@ -23,9 +23,14 @@ internal static class Program
               pipeline replay recordings/demo-mi.xdf --fast     cut it into windows as fast as possible
               pipeline epochs S001R04.edf --markers T1,T2 --tmin 0.5 --tmax 3.5 --band 8 30 --out epochs.npz
               pipeline simulate --minutes 3 --seed 1 --out recordings/demo-mi.xdf
+              pipeline replay recordings/demo-mi.xdf --to-lsl   (a stand-in amplifier on LSL)
+              pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --to-lsl
+              pipeline lsl list
             """);
         root.Subcommands.Add(InfoVerb.Create());
         root.Subcommands.Add(ReplayVerb.Create());
+        root.Subcommands.Add(RunVerb.Create());
+        root.Subcommands.Add(LslVerb.Create());
         root.Subcommands.Add(EpochsVerb.Create());
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(BenchVerb.Create());

@@ -33,6 +33,7 @@ internal sealed class DecodingSession : IDisposable
     private readonly float _scale;
     private readonly int _windowSamples;
     private readonly IReadOnlyList<string> _classNames;
+    private readonly object _gate = new();
     private long _frames;
     private long _windows;
     private long _skipped;
@@ -131,21 +132,29 @@ internal sealed class DecodingSession : IDisposable
     /// Runs the session over a source's events until it completes, fails or <paramref name="cancel"/> fires.
     /// Returns the summary (also handed to every sink).
     /// </summary>
-    public SessionSummary Run(IObservable<SourceEvent> events, CancellationToken cancel)
+    /// <param name="events">The source's chunks and markers, in order, from one thread at a time.</param>
+    /// <param name="cancel">Stops the session (Ctrl+C, a duration); the summary covers what was done.</param>
+    /// <param name="subscribed">Called once the session listens, e.g. to start a hot source without losing its first chunks.</param>
+    public SessionSummary Run(IObservable<SourceEvent> events, CancellationToken cancel, Action? subscribed = null)
     {
         var wall = Stopwatch.StartNew();
         var chunks = new Subject<SignalChunk>();
         Exception? failure = null;
         using var done = new ManualResetEventSlim();
         using var windowSubscription = Windows(chunks).Subscribe(OnWindow, e => { failure = e; done.Set(); });
+        // The gate is taken once per chunk or marker (never per sample) so a cancelled run cannot race the summary.
         using var sourceSubscription = events.Subscribe(
             e =>
             {
-                if (e.Chunk is { } c) chunks.OnNext(c);
-                else OnMarker(e.Marker);
+                lock (_gate)
+                {
+                    if (e.Chunk is { } c) chunks.OnNext(c);
+                    else OnMarker(e.Marker);
+                }
             },
             e => { failure ??= e; done.Set(); },
             () => { chunks.OnCompleted(); done.Set(); });
+        subscribed?.Invoke();
         try
         {
             done.Wait(cancel);
@@ -156,7 +165,8 @@ internal sealed class DecodingSession : IDisposable
         }
         sourceSubscription.Dispose();
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        var summary = Summary(wall.Elapsed.TotalSeconds);
+        SessionSummary summary;
+        lock (_gate) summary = Summary(wall.Elapsed.TotalSeconds);
         foreach (var sink in _sinks) sink.OnCompleted(summary);
         return summary;
     }
@@ -180,9 +190,14 @@ internal sealed class DecodingSession : IDisposable
         Trials = _accuracy?.Trials ?? 0,
     };
 
+    /// <summary>Stopwatch ticks when the last chunk arrived (0 before the first).</summary>
+    public long LastChunkTicks => Volatile.Read(ref _lastChunkTicks);
+    private long _lastChunkTicks;
+
     private void CountFrames(SignalChunk c)
     {
         if (c.Frames == 0) return;
+        Volatile.Write(ref _lastChunkTicks, c.ArrivalTicks);
         if (double.IsNaN(_firstTime)) _firstTime = c.FirstTimestamp;
         _lastTime = c.LastTimestamp;
         _frames += c.Frames;

@@ -35,6 +35,9 @@ internal static class ReplayVerb
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
         var decisions = new CommonOptions.DecisionOptionSet();
+        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
+        var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
+        var lslConfig = LslOptions.Config();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
@@ -45,13 +48,21 @@ internal static class ReplayVerb
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
               pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
+              pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
             """)
-        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device };
+        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig };
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
                 throw new PipelineException("--fast and --speed contradict each other; give one of them.");
+            if (parse.GetValue(toLsl))
+            {
+                if (parse.GetValue(fast)) throw new PipelineException("--to-lsl plays at the recording's pace (or --speed N); --fast cannot be used with it.");
+                if (parse.GetValue(model) is not null) throw new PipelineException("--to-lsl only publishes the recording; decode it in another process with pipeline run --lsl ... --model ....");
+                return PublishToLsl(parse.GetValue(file)!, new ReplayOptions { Speed = parse.GetValue(speed) ?? 1, ChunkFrames = parse.GetValue(chunk), Stream = parse.GetValue(stream) },
+                    parse.GetValue(waitConsumers), LslOptions.Load(parse.GetValue(lslConfig)));
+            }
             var request = new ReplayRequest
             {
                 Path = parse.GetValue(file)!,
@@ -92,6 +103,35 @@ internal static class ReplayVerb
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
+    }
+
+    /// <summary>Publishes a recording on LSL at its own pace until it ends (or Ctrl+C).</summary>
+    private static int PublishToLsl(string path, ReplayOptions options, double wait, Pipeline.Lsl.LslConfig config)
+    {
+        using var recording = Recording.Open(path);
+        var source = new ReplaySource(recording, options);
+        using var publisher = new LslPublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description.NominalRate), config);
+        var console = AnsiConsole.Console;
+        console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
+            (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
+        if (wait > 0 && !publisher.WaitForConsumers(wait))
+            console.MarkupLine($"[yellow]no consumer connected within {wait.ToString("G", Inv)} s; playing anyway[/]");
+        using var cancel = new CancellationTokenSource();
+        using var done = new ManualResetEventSlim();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var sub = source.Subscribe(publisher.OnNext, e => { publisher.OnError(e); done.Set(); }, done.Set);
+            try { done.Wait(cancel.Token); } catch (OperationCanceledException) { }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        if (publisher.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        console.MarkupLine($"sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers");
+        return UserError.CheckDamage(path, recording.Warnings);
     }
 
     /// <summary>Runs a replay to the end (or Ctrl+C) and prints its summary.</summary>

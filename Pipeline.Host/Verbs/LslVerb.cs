@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Core.Signals;
+using Pipeline.Host.Cli;
+using Pipeline.Lsl;
+using Pipeline.Lsl.Xdf;
+using Spectre.Console;
+
+namespace Pipeline.Host.Verbs;
+
+/// <summary><c>pipeline lsl list|record</c>: what is on the network, and recording it to XDF.</summary>
+internal static class LslVerb
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static Command Create()
+    {
+        var lsl = new Command("lsl", "Lab Streaming Layer: list the streams on the network, record them to XDF.");
+        lsl.Subcommands.Add(CreateList());
+        lsl.Subcommands.Add(CreateRecord());
+        return lsl;
+    }
+
+    private static Command CreateList()
+    {
+        var wait = new Option<double>("--wait") { Description = "Seconds to listen for answers.", DefaultValueFactory = _ => 2 };
+        var config = LslOptions.Config();
+        var command = new Command("list", """
+            List the LSL streams that answer on the network (name, type, channels, rate, format, source id, host).
+
+            Examples:
+              pipeline lsl list
+              pipeline lsl list --wait 5 --lsl-config lab.cfg
+            """) { wait, config };
+        command.SetAction(parse => UserError.Run(() =>
+        {
+            var cfg = LslOptions.Load(parse.GetValue(config));
+            var streams = LSL.ResolveStreams(Math.Max(0.1, parse.GetValue(wait)), cfg);
+            if (streams.Count == 0)
+            {
+                AnsiConsole.MarkupLine("no LSL streams answered (is an outlet running, and does lsl_api.cfg's scope or KnownPeers reach it?)");
+                return 0;
+            }
+            var table = new Table().AddColumns("name", "type", "channels", "rate (Hz)", "format", "source id", "host", "address");
+            foreach (var s in streams.OrderBy(s => s.Name, StringComparer.Ordinal))
+                table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Type), s.ChannelCount.ToString(Inv),
+                    s.NominalSrate > 0 ? s.NominalSrate.ToString("G", Inv) : "irregular", s.ChannelFormat.ToXmlName(),
+                    Markup.Escape(s.SourceId), Markup.Escape(s.Hostname), Markup.Escape($"{s.V4Address}:{s.V4DataPort}"));
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command CreateRecord()
+    {
+        var output = CommonOptions.Out("The XDF file to write.");
+        output.Required = true;
+        var streams = new Option<string[]>("--stream", "-s") { Description = "A stream to record, as key=value (type=EEG, name=BioSemi) or an XPath predicate; repeat for several. Default: every stream on the network.", AllowMultipleArgumentsPerToken = false };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var wait = new Option<double>("--wait") { Description = "Seconds to look for the streams.", DefaultValueFactory = _ => 5 };
+        var config = LslOptions.Config();
+        var command = new Command("record", """
+            Record LSL streams to one XDF file as LabRecorder does: a header per stream, samples as they arrive
+            (about every 0.5 s), the clock offset of each stream every 5 s, a boundary chunk every 10 s, and footers
+            at the end. The file is flushed after every chunk, so a crash loses at most the last half second.
+
+            Examples:
+              pipeline lsl record --out session.xdf --stream type=EEG --stream type=Markers
+              pipeline lsl record --out session.xdf --duration 600
+            """) { output, streams, duration, wait, config };
+        command.SetAction(parse => UserError.Run(() => Record(parse.GetValue(output)!, parse.GetValue(streams) ?? [], parse.GetValue(duration),
+            parse.GetValue(wait), LslOptions.Load(parse.GetValue(config)))));
+        return command;
+    }
+
+    private static int Record(string path, string[] queries, double? duration, double wait, LslConfig config)
+    {
+        var infos = new List<StreamInfo>();
+        if (queries.Length == 0)
+        {
+            infos.AddRange(LSL.ResolveStreams(wait, config));
+            if (infos.Count == 0) throw new PipelineException($"No LSL stream answered within {wait.ToString("G", Inv)} s, so there is nothing to record; start the streams or check lsl_api.cfg.");
+        }
+        foreach (var q in queries)
+        {
+            var predicate = LslOptions.Predicate(q);
+            var found = LSL.ResolveByPred(predicate, 1, wait, config);
+            if (found.Count == 0) throw new PipelineException($"No LSL stream matching {q} answered within {wait.ToString("G", Inv)} s; start it or check lsl_api.cfg (scope, KnownPeers).");
+            infos.AddRange(found.Where(f => infos.All(i => i.Uid != f.Uid)));
+        }
+
+        using var cancel = new CancellationTokenSource();
+        if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        XdfWriter writer;
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            writer = new XdfWriter(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PipelineException($"Cannot write '{path}' ({e.Message.TrimEnd('.')}); choose a writable path with --out.", e);
+        }
+        var recorders = new List<StreamRecorder>();
+        try
+        {
+            uint id = 1;
+            foreach (var info in infos) recorders.Add(new StreamRecorder(id++, info, writer, config));
+            AnsiConsole.MarkupLine($"recording {recorders.Count} stream(s) to [bold]{Markup.Escape(path)}[/]: " +
+                Markup.Escape(string.Join(", ", recorders.Select(r => $"'{r.Name}'"))) + (duration is null ? "; Ctrl+C to stop" : $" for {duration.Value.ToString("G", Inv)} s"));
+            foreach (var r in recorders) r.Start(cancel.Token);
+            var nextBoundary = Environment.TickCount64 + 10_000;
+            while (!cancel.IsCancellationRequested)
+            {
+                if (cancel.Token.WaitHandle.WaitOne(500)) break;
+                if (Environment.TickCount64 >= nextBoundary)
+                {
+                    writer.WriteBoundary();
+                    nextBoundary += 10_000;
+                }
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            cancel.Cancel();
+            foreach (var r in recorders) r.Dispose();
+            foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
+            writer.Dispose();
+        }
+        foreach (var r in recorders) AnsiConsole.MarkupLine($"  '{Markup.Escape(r.Name)}': {r.Samples} samples");
+        return 0;
+    }
+
+    /// <summary>One stream being recorded: an inlet, a pulling thread, clock offsets every 5 s.</summary>
+    private sealed class StreamRecorder : IDisposable
+    {
+        private readonly StreamInlet _inlet;
+        private readonly XdfWriter _writer;
+        private readonly StreamInfo _info;
+        private Thread? _thread;
+
+        public StreamRecorder(uint id, StreamInfo info, XdfWriter writer, LslConfig config)
+        {
+            Id = id;
+            _writer = writer;
+            // Raw timestamps (no clock sync): the offsets are recorded beside them, as LabRecorder does.
+            _inlet = new StreamInlet(info, config: config);
+            _info = _inlet.Info(10);
+            _writer.WriteStreamHeader(id, _info);
+            _inlet.OpenStream(10);
+        }
+
+        public uint Id { get; }
+        public string Name => _info.Name;
+        public long Samples { get; private set; }
+
+        public void Start(CancellationToken cancel)
+        {
+            _thread = new Thread(() => Run(cancel)) { IsBackground = true, Name = "record " + Name };
+            _thread.Start();
+        }
+
+        private void Run(CancellationToken cancel)
+        {
+            var channels = _info.ChannelCount;
+            var capacity = Math.Max(64, (int)Math.Ceiling((_info.NominalSrate > 0 ? _info.NominalSrate : 100) * 0.6));
+            var timestamps = new double[capacity];
+            var values = _info.ChannelFormat is ChannelFormat.Double64 or ChannelFormat.Int64 ? null : new float[capacity * channels];
+            var doubles = values is null ? new double[capacity * channels] : null;
+            var strings = _info.ChannelFormat == ChannelFormat.String ? new string[capacity * channels] : null;
+            var nextOffset = 0L;
+            try
+            {
+                while (!cancel.IsCancellationRequested)
+                {
+                    if (Environment.TickCount64 >= nextOffset)
+                    {
+                        var offset = _inlet.TimeCorrection(2);
+                        _writer.WriteClockOffset(Id, LslClock.LocalClock() - offset, offset);
+                        nextOffset = Environment.TickCount64 + 5000;
+                    }
+                    cancel.WaitHandle.WaitOne(500);
+                    int n;
+                    do
+                    {
+                        if (strings is not null)
+                        {
+                            n = _inlet.PullChunk(strings, timestamps, 0);
+                            if (n > 0) _writer.WriteStringSamples(Id, timestamps.AsSpan(0, n), strings.Take(n * channels).ToArray());
+                        }
+                        else if (doubles is not null)
+                        {
+                            n = _inlet.PullChunk(doubles, timestamps, 0);
+                            if (n > 0) _writer.WriteSamples(Id, timestamps.AsSpan(0, n), doubles.AsSpan(0, n * channels));
+                        }
+                        else
+                        {
+                            n = _inlet.PullChunk(values!, timestamps, 0);
+                            if (n > 0) _writer.WriteSamples(Id, timestamps.AsSpan(0, n), values.AsSpan(0, n * channels));
+                        }
+                        Samples += n;
+                    } while (n == capacity);
+                }
+            }
+            catch (Exception e) when (e is LslException or TimeoutException or ObjectDisposedException)
+            {
+                AnsiConsole.MarkupLine($"[yellow]warning:[/] stream '{Markup.Escape(Name)}' stopped recording: {Markup.Escape(e.Message)}");
+            }
+        }
+
+        public void Dispose()
+        {
+            _thread?.Join(TimeSpan.FromSeconds(3));
+            _inlet.Dispose();
+        }
+    }
+}
