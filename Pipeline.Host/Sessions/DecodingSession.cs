@@ -22,6 +22,9 @@ internal sealed class DecodingSession : IDisposable
     private readonly DecodingSettings _settings;
     private readonly IReadOnlyList<IPipelineSink> _sinks;
     private readonly ModelRunner? _runner;
+    private readonly bool _ownsRunner;
+    private readonly BatchClient? _client;
+    private readonly float[] _aligned = [];
     private readonly EuclideanAlignment? _alignment;
     private readonly DecisionMaker? _decisions;
     private readonly OnlineAccuracy? _accuracy;
@@ -34,6 +37,8 @@ internal sealed class DecodingSession : IDisposable
     private readonly int _windowSamples;
     private readonly IReadOnlyList<string> _classNames;
     private readonly object _gate = new();
+    private readonly Stopwatch _wall = new();
+    private RunningSession? _running;
     private long _frames;
     private long _windows;
     private long _skipped;
@@ -42,7 +47,14 @@ internal sealed class DecodingSession : IDisposable
     private double _lastTime = double.NaN;
 
     /// <summary>Builds the session for a stream; checks the stream against the model card before anything runs.</summary>
-    public DecodingSession(StreamDescription stream, DecodingSettings settings, IReadOnlyList<IPipelineSink> sinks, Action<string>? log = null)
+    /// <param name="stream">The stream the session decodes.</param>
+    /// <param name="settings">What the session does.</param>
+    /// <param name="sinks">Where results go (the list may still grow until the session starts).</param>
+    /// <param name="log">One line about the device choice, when the session loads its own model.</param>
+    /// <param name="shared">A batching runner shared with other sessions of the same model; null runs the model on the session's own thread.</param>
+    /// <param name="blockWhenFull">With a shared runner: wait for room in the queue instead of dropping the oldest window (as-fast-as-possible replay).</param>
+    public DecodingSession(StreamDescription stream, DecodingSettings settings, IReadOnlyList<IPipelineSink> sinks, Action<string>? log = null,
+        BatchingModelRunner? shared = null, bool blockWhenFull = false)
     {
         _settings = settings;
         _sinks = sinks;
@@ -51,9 +63,10 @@ internal sealed class DecodingSession : IDisposable
         if (!(rate > 0))
             throw new PipelineException($"The stream '{stream.Name}' has no regular sampling rate, so it cannot be cut into windows; pick a signal stream with --stream.");
 
-        if (settings.ModelPath is { } modelPath)
+        if (shared is not null || settings.ModelPath is not null)
         {
-            _runner = ModelRunner.Load(modelPath, settings.Runner, log);
+            _ownsRunner = shared is null;
+            _runner = shared?.Model ?? ModelRunner.Load(settings.ModelPath!, settings.Runner, log);
             var card = _runner.Card;
             var windowSamples = settings.WindowSeconds is { } ws ? (int)Math.Round(ws * rate) : card.Window.Samples;
             _runner.CheckStream(stream.WithRate(rate), windowSamples, MissingChannels);
@@ -78,6 +91,8 @@ internal sealed class DecodingSession : IDisposable
             var tmax = card.Window.TMax ?? tmin + card.Window.Seconds;
             _accuracy = new OnlineAccuracy(markerToClass, card.Classes.Count, tmin, tmax);
             _prediction = new Prediction("probabilities", card.Classes);
+            _aligned = new float[card.Channels.Count * _windowSamples];
+            if (shared is not null) _client = shared.Connect(settings.Session, OnResult, blockWhenFull);
         }
         else
         {
@@ -132,18 +147,33 @@ internal sealed class DecodingSession : IDisposable
     /// Runs the session over a source's events until it completes, fails or <paramref name="cancel"/> fires.
     /// Returns the summary (also handed to every sink).
     /// </summary>
+    /// <summary>
+    /// Runs the session over a source's events until it completes, fails or <paramref name="cancel"/> fires.
+    /// Returns the summary (also handed to every sink).
+    /// </summary>
     /// <param name="events">The source's chunks and markers, in order, from one thread at a time.</param>
     /// <param name="cancel">Stops the session (Ctrl+C, a duration); the summary covers what was done.</param>
     /// <param name="subscribed">Called once the session listens, e.g. to start a hot source without losing its first chunks.</param>
     public SessionSummary Run(IObservable<SourceEvent> events, CancellationToken cancel, Action? subscribed = null)
     {
-        var wall = Stopwatch.StartNew();
+        using (var running = Start(events))
+        {
+            subscribed?.Invoke();
+            running.Wait(cancel);
+        }
+        return Finish(cancel);
+    }
+
+    /// <summary>Subscribes the session to a source; dispose the handle to stop listening.</summary>
+    public RunningSession Start(IObservable<SourceEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        _wall.Start();
+        var running = new RunningSession();
         var chunks = new Subject<SignalChunk>();
-        Exception? failure = null;
-        using var done = new ManualResetEventSlim();
-        using var windowSubscription = Windows(chunks).Subscribe(OnWindow, e => { failure = e; done.Set(); });
+        var windowSubscription = Windows(chunks).Subscribe(OnWindow, running.Fail);
         // The gate is taken once per chunk or marker (never per sample) so a cancelled run cannot race the summary.
-        using var sourceSubscription = events.Subscribe(
+        var sourceSubscription = events.Subscribe(
             e =>
             {
                 lock (_gate)
@@ -152,24 +182,34 @@ internal sealed class DecodingSession : IDisposable
                     else OnMarker(e.Marker);
                 }
             },
-            e => { failure ??= e; done.Set(); },
-            () => { chunks.OnCompleted(); done.Set(); });
-        subscribed?.Invoke();
-        try
-        {
-            done.Wait(cancel);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C: stop the source and report what was done so far.
-        }
-        sourceSubscription.Dispose();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            running.Fail,
+            () =>
+            {
+                lock (_gate) chunks.OnCompleted();
+                running.Complete();
+            });
+        running.Attach(sourceSubscription, windowSubscription);
+        _running = running;
+        return running;
+    }
+
+    /// <summary>
+    /// Ends the session: waits for windows still queued at a shared runner, then hands the summary to every sink.
+    /// Rethrows a failure of the source, the operators or a sink.
+    /// </summary>
+    public SessionSummary Finish(CancellationToken cancel = default)
+    {
+        _client?.WaitIdle(cancel);
+        _wall.Stop();
+        if ((_running?.Failure ?? _client?.Failure) is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         SessionSummary summary;
-        lock (_gate) summary = Summary(wall.Elapsed.TotalSeconds);
+        lock (_gate) summary = Summary(_wall.Elapsed.TotalSeconds);
         foreach (var sink in _sinks) sink.OnCompleted(summary);
         return summary;
     }
+
+    /// <summary>Windows dropped at the shared runner because this session's queue was full.</summary>
+    public long Dropped => _client?.Dropped ?? 0;
 
     /// <summary>The totals so far.</summary>
     public SessionSummary Summary(double wallSeconds) => new()
@@ -219,50 +259,69 @@ internal sealed class DecodingSession : IDisposable
     private void OnWindow(Window w)
     {
         var complete = Stopwatch.GetTimestamp();
-        long modelTicks = 0;
         _windows++;
         if (!AllFinite(w.Data))
         {
             _skipped++;
             return;
         }
-        var p = _prediction;
-        p.WindowIndex = w.Index;
-        p.StartTime = w.StartTime;
-        p.EndTime = w.EndTime;
-        p.NewestArrivalTicks = w.NewestArrivalTicks;
-        if (_runner is not null)
+        var ticket = new WindowTicket(w.Index, w.StartTime, w.EndTime, w.NewestArrivalTicks);
+        if (_runner is null)
         {
-            var slot = _runner.InputSlot(0, 0);
-            if (_alignment is not null) _alignment.Apply(w.Data, slot, w.Samples);
-            else w.Data.AsSpan().CopyTo(slot);
-            if (_scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(slot, _scale, slot);
-            _runner.RunBucket(0);
-            modelTicks = _runner.LastRunTicks;
-            _runner.Probabilities(0, 0).CopyTo(p.Values);
+            var p = _prediction;
+            SignalPower.LogMeanSquare(w, p.Values); // the window is band-passed: its mean square is the band power
+            p.Label = null;
+            p.Confidence = 0;
+            Emit(ticket);
+            _addedTime.Add(Stopwatch.GetElapsedTime(complete).TotalMilliseconds);
+            return;
+        }
+        var input = _client is null ? _runner.InputSlot(0, 0) : _aligned.AsSpan();
+        if (_alignment is not null) _alignment.Apply(w.Data, input, w.Samples);
+        else w.Data.AsSpan().CopyTo(input);
+        if (_scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(input, _scale, input);
+        if (_client is not null)
+        {
+            _client.Submit(input, ticket);
+            return;
+        }
+        _runner.RunBucket(0);
+        var modelTicks = _runner.LastRunTicks;
+        OnResult(ticket, _runner.Probabilities(0, 0));
+        _modelTime.Add(modelTicks * 1000.0 / Stopwatch.Frequency);
+        _addedTime.Add((Stopwatch.GetTimestamp() - complete - modelTicks) * 1000.0 / Stopwatch.Frequency);
+    }
+
+    /// <summary>A window's class probabilities are back (on this thread, or on the shared runner's thread).</summary>
+    private void OnResult(in WindowTicket ticket, ReadOnlySpan<float> probabilities)
+    {
+        lock (_gate)
+        {
+            var p = _prediction;
+            probabilities.CopyTo(p.Values);
             var best = 0;
             for (var i = 1; i < p.Values.Length; i++) if (p.Values[i] > p.Values[best]) best = i;
             p.Label = _classNames[best];
             p.Confidence = p.Values[best];
-            _accuracy!.OnPrediction(p, _classNames);
+            Emit(ticket);
         }
-        else
-        {
-            // The window is band-passed, so its mean square is the band power of that band.
-            SignalPower.LogMeanSquare(w, p.Values);
-            p.Label = null;
-            p.Confidence = 0;
-        }
+    }
+
+    private void Emit(in WindowTicket ticket)
+    {
+        var p = _prediction;
+        p.WindowIndex = ticket.WindowIndex;
+        p.StartTime = ticket.StartTime;
+        p.EndTime = ticket.EndTime;
+        p.NewestArrivalTicks = ticket.NewestArrivalTicks;
+        if (_runner is not null) _accuracy!.OnPrediction(p, _classNames);
         foreach (var sink in _sinks) sink.OnPrediction(p);
         if (_decisions?.Update(p) is { } command)
         {
             _commands++;
             foreach (var sink in _sinks) sink.OnCommand(command);
         }
-        _latency.AddSince(w.NewestArrivalTicks);
-        var done = Stopwatch.GetTimestamp();
-        if (_runner is not null) _modelTime.Add(modelTicks * 1000.0 / Stopwatch.Frequency);
-        _addedTime.Add((done - complete - modelTicks) * 1000.0 / Stopwatch.Frequency);
+        _latency.AddSince(ticket.NewestArrivalTicks);
     }
 
     private static bool AllFinite(ReadOnlySpan<float> data)
@@ -285,5 +344,9 @@ internal sealed class DecodingSession : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _runner?.Dispose();
+    public void Dispose()
+    {
+        _client?.Dispose();
+        if (_ownsRunner) _runner?.Dispose();
+    }
 }
