@@ -20,6 +20,9 @@ public sealed class LatencyRecorder
     /// <summary>Values recorded so far (including those that left the ring).</summary>
     public long Count => _count;
 
+    /// <summary>Forgets everything recorded so far (e.g. after a warm-up).</summary>
+    public void Clear() => _count = 0;
+
     /// <summary>Records one latency in milliseconds.</summary>
     public void Add(double milliseconds) => _ring[_count++ % _ring.Length] = milliseconds;
 

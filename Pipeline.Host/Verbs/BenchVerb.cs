@@ -9,6 +9,7 @@ using Pipeline.Core.Features;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Operators;
 using Pipeline.Core.Signals;
+using Pipeline.Host.Bench;
 using Pipeline.Host.Cli;
 using Pipeline.Host.Sessions;
 using Pipeline.Sources.Replay;
@@ -26,7 +27,84 @@ internal static class BenchVerb
         var bench = new Command("bench", "Benchmarks: measure, do not guess. Each reports medians and p99 over repeated runs, side by side.");
         bench.Subcommands.Add(CreateReplay());
         bench.Subcommands.Add(CreateInference());
+        bench.Subcommands.Add(CreateLatency());
         return bench;
+    }
+
+    private static Command CreateLatency()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "The ONNX model (default: the demo model, DBConformer 22 x 1000)." };
+        var sessions = new Option<string>("--sessions") { Description = "Session counts to run, comma-separated.", DefaultValueFactory = _ => "1,8,32,64,128" };
+        var modes = new Option<string>("--modes") { Description = "batched (the shared micro-batching runner), unbatched (the same queue, one window per run), or both.", DefaultValueFactory = _ => "batched,unbatched" };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per configuration (after the warm-up).", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds before measuring (the first windows need 4 s of signal).", DefaultValueFactory = _ => 6 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch in batched mode; 0 chooses at warm-up (the largest that is not slower per window).", DefaultValueFactory = _ => 0 };
+        var delay = new Option<double>("--max-delay-ms") { Description = "How long a batch may wait for more windows (ms).", DefaultValueFactory = _ => 0 };
+        var queue = new Option<int>("--queue") { Description = "Windows each session may queue before its oldest is dropped.", DefaultValueFactory = _ => 8 };
+        var device = CommonOptions.Device();
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var png = new Option<string?>("--png") { Description = "Write plots to <stem>-latency.png and <stem>-throughput.png." };
+        var command = new Command("latency", """
+            How late is a command relative to the EEG that caused it, as sessions are added? Synthetic live sessions
+            at real pace (22 channels at 250 Hz each, 4 s windows every 0.25 s: 4 decisions per second per session)
+            share one model; for every window, the time from the arrival of its newest sample to its command leaving
+            the session. Reports p50/p95/p99/max, decisions per second, drops and CPU for each session count, with
+            batching on and off side by side, and the batching's own overhead as a share of the model's time.
+
+            Examples:
+              pipeline bench latency
+              pipeline bench latency --sessions 8,64 --seconds 10 --json latency.json --png latency
+              pipeline bench latency --device cuda --max-batch 64
+            """) { model, sessions, modes, seconds, warmup, maxBatch, delay, queue, device, threads, json, png };
+        command.SetAction(parse => UserError.Run(() =>
+        {
+            var counts = (CommonOptions.ParseList(parse.GetValue(sessions)) ?? []).Select(v => int.TryParse(v, out var n) && n > 0 ? n
+                : throw new PipelineException($"--sessions '{v}' is not a positive number; give counts like 1,8,32.")).ToArray();
+            var modeList = CommonOptions.ParseList(parse.GetValue(modes)) ?? [];
+            foreach (var m in modeList)
+                if (m is not "batched" and not "unbatched") throw new PipelineException($"--modes '{m}' is not known; use batched, unbatched or both.");
+            var settings = new LatencyBenchSettings
+            {
+                ModelPath = parse.GetValue(model) ?? DemoVerb.Locate(DemoVerb.DemoModel) ?? throw new PipelineException($"The demo model {DemoVerb.DemoModel} was not found; give --model."),
+                Sessions = counts,
+                MeasureSeconds = parse.GetValue(seconds),
+                WarmUpSeconds = parse.GetValue(warmup),
+                MaxBatch = parse.GetValue(maxBatch),
+                MaxDelay = TimeSpan.FromMilliseconds(parse.GetValue(delay)),
+                QueueCapacity = parse.GetValue(queue),
+                Runner = new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)), IntraOpThreads = parse.GetValue(threads) },
+            };
+            var rows = new List<LatencyBenchRow>();
+            var deviceLine = "";
+            foreach (var s in counts)
+                foreach (var m in modeList)
+                {
+                    AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}, {s} session(s): {settings.WarmUpSeconds + settings.MeasureSeconds:G} s ...[/]");
+                    var row = LatencyBench.Run(settings, m, s, line => deviceLine = deviceLine.Length == 0 || line.StartsWith("device", StringComparison.Ordinal) ? line : deviceLine + "; " + line);
+                    rows.Add(row);
+                    if (m != modeList[^1] || s != counts[^1]) deviceLine = "";
+                    AnsiConsole.MarkupLine($"[grey]  p99 {row.P99Ms.ToString("F1", Inv)} ms, {row.DecisionsPerSecond.ToString("F0", Inv)} decisions/s, {row.Drops} dropped, batch {row.MeanBatch.ToString("F1", Inv)}[/]");
+                }
+            var table = new Table().AddColumns("mode", "sessions", "max batch", "decisions/s", "p50 (ms)", "p95 (ms)", "p99 (ms)", "max (ms)", "dropped", "CPU (% of machine)", "mean batch", "overhead / model", "p99 ≤ 50 ms, no drops");
+            foreach (var r in rows)
+                table.AddRow(r.Mode, r.Sessions.ToString(Inv), r.MaxBatch.ToString(Inv), r.DecisionsPerSecond.ToString("F0", Inv), r.P50Ms.ToString("F2", Inv), r.P95Ms.ToString("F2", Inv),
+                    r.P99Ms.ToString("F2", Inv), r.MaxMs.ToString("F1", Inv), r.Drops.ToString(Inv), r.CpuPercentOfMachine.ToString("F0", Inv), r.MeanBatch.ToString("F2", Inv),
+                    double.IsNaN(r.OverheadPercentOfModel) ? "-" : r.OverheadPercentOfModel.ToString("F2", Inv) + " %", r.Sustained ? "yes" : "no");
+            AnsiConsole.MarkupLine($"[bold]bench latency[/] {Markup.Escape(settings.ModelPath)}; {Markup.Escape(deviceLine)}; {Environment.ProcessorCount} cores");
+            AnsiConsole.Write(table);
+            foreach (var m in modeList)
+            {
+                var best = rows.Where(r => r.Mode == m && r.Sustained).Select(r => r.Sessions).DefaultIfEmpty(0).Max();
+                AnsiConsole.MarkupLine($"{Markup.Escape(m)}: sustains {best} session(s) at p99 ≤ 50 ms with nothing dropped (of the counts tried)");
+            }
+            if (parse.GetValue(json) is { } j)
+                File.WriteAllText(j, JsonSerializer.Serialize(new { model = settings.ModelPath, device = deviceLine, cores = Environment.ProcessorCount, rows = rows.Select(r => r with { LatencySampleMs = [] }) }, new JsonSerializerOptions { WriteIndented = true }));
+            if (parse.GetValue(png) is { } stem)
+                foreach (var file in LatencyPlots.Save(stem, rows)) AnsiConsole.MarkupLine($"wrote {Markup.Escape(file)}");
+            return 0;
+        }));
+        return command;
     }
 
     private static Command CreateInference()

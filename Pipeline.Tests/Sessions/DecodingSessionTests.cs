@@ -86,6 +86,35 @@ public class DecodingSessionTests
     }
 
     [Fact]
+    public void Sessions_sharing_a_batching_runner_give_the_same_predictions_and_commands_as_direct_runs()
+    {
+        CollectingSink Replay(BatchingModelRunner? shared, string name)
+        {
+            using var recording = Recording.Open(DemoRecording);
+            var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+            var sink = new CollectingSink();
+            using var session = new DecodingSession(source.Description, new DecodingSettings { Session = name, ModelPath = DemoModel }, [sink], shared: shared, blockWhenFull: true);
+            session.Run(source, CancellationToken.None);
+            return sink;
+        }
+        var direct = Replay(null, "direct");
+        using var shared = BatchingModelRunner.Load(DemoModel, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 4, QueueCapacity = 4 });
+        // Three sessions at once through one runner: batches mix their windows.
+        var batched = Enumerable.Range(0, 3).AsParallel().Select(i => Replay(shared, $"b{i}")).ToList();
+        Assert.True(shared.MeanBatchSize > 1, $"mean batch {shared.MeanBatchSize}");
+        foreach (var b in batched)
+        {
+            Assert.Equal(direct.Predictions.Count, b.Predictions.Count);
+            for (var i = 0; i < direct.Predictions.Count; i++)
+            {
+                Assert.Equal(direct.Predictions[i].Window, b.Predictions[i].Window);
+                for (var k = 0; k < 2; k++) Assert.Equal(direct.Predictions[i].Values[k], b.Predictions[i].Values[k], 4);
+            }
+            Assert.Equal(direct.Commands.Select(c => (c.WindowIndex, c.Name)), b.Commands.Select(c => (c.WindowIndex, c.Name)));
+        }
+    }
+
+    [Fact]
     public void Stream_lacking_model_channels_is_refused_before_anything_runs()
     {
         var stream = DemoStream();

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using Pipeline.Core.Inference;
+using Pipeline.Tests.Infrastructure;
+
+namespace Pipeline.Tests.Inference;
+
+public class BatchingModelRunnerTests
+{
+    private static string ModelPath => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
+
+    [Fact]
+    public void Batch_limit_is_the_largest_bucket_that_does_not_cost_more_per_window()
+    {
+        // A GPU-like profile: bigger batches are cheaper per window all the way.
+        Assert.Equal(64, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 1.1, [4] = 1.3, [8] = 1.6, [16] = 2.0, [32] = 3.0, [64] = 5.0 }));
+        // A cache-bound CPU profile: from 4 on, one big run is slower than two smaller ones.
+        Assert.Equal(2, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.2, [2] = 2.0, [4] = 8.3, [8] = 22.8 }));
+        Assert.Equal(1, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 2.5 }));
+    }
+
+    [Fact]
+    public void Results_match_the_direct_run_and_go_back_to_their_own_session_in_order()
+    {
+        var golden = GoldenFile.Load(Path.ChangeExtension(ModelPath, ".golden.json"));
+        var size = golden.InputShape[1] * golden.InputShape[2];
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 8, QueueCapacity = 64 });
+        const int sessions = 6, windowsEach = 20;
+        var results = new ConcurrentDictionary<int, List<(long Index, float[] P)>>();
+        var clients = Enumerable.Range(0, sessions).Select(s =>
+        {
+            results[s] = [];
+            return shared.Connect($"s{s}", (in WindowTicket t, ReadOnlySpan<float> p) => results[s].Add((t.WindowIndex, p.ToArray())), blockWhenFull: true);
+        }).ToArray();
+        Parallel.For(0, sessions, s =>
+        {
+            for (var i = 0; i < windowsEach; i++)
+            {
+                // Session s, window i uses golden input (s + i) % 3: the result identifies the input.
+                var g = (s + i) % golden.Count;
+                clients[s].Submit(golden.Eeg.AsSpan(g * size, size), new WindowTicket(i, i, i + 4, 0));
+            }
+        });
+        foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+        Assert.True(shared.MeanBatchSize >= 1);
+        for (var s = 0; s < sessions; s++)
+        {
+            var got = results[s];
+            Assert.Equal(Enumerable.Range(0, windowsEach).Select(i => (long)i), got.Select(r => r.Index));
+            for (var i = 0; i < windowsEach; i++)
+            {
+                var g = (s + i) % golden.Count;
+                for (var k = 0; k < golden.Classes; k++)
+                    Assert.True(Math.Abs(got[i].P[k] - golden.Probabilities[g * golden.Classes + k]) <= 1e-4, $"session {s} window {i}");
+            }
+            Assert.Equal(0, clients[s].Dropped);
+        }
+        foreach (var c in clients) c.Dispose();
+    }
+
+    [Fact]
+    public void A_full_live_queue_drops_its_oldest_windows_counts_them_and_never_blocks()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3 });
+        var size = shared.Model.Channels * shared.Model.Samples;
+        var window = new float[size];
+        using var release = new ManualResetEventSlim(false);
+        using var first = new ManualResetEventSlim(false);
+        var delivered = new List<long>();
+        // The handler of the first result holds the inference thread, so the queue fills behind it.
+        using var client = shared.Connect("live", (in WindowTicket t, ReadOnlySpan<float> _) =>
+        {
+            delivered.Add(t.WindowIndex);
+            first.Set();
+            release.Wait();
+        });
+        client.Submit(window, new WindowTicket(0, 0, 0, 0));
+        Assert.True(first.Wait(TimeSpan.FromSeconds(10)));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 1; i <= 10; i++) client.Submit(window, new WindowTicket(i, 0, 0, 0));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), "a live submit blocked");
+        Assert.Equal(7, client.Dropped);
+        Assert.Equal(3, client.Queued);
+        release.Set();
+        client.WaitIdle(CancellationToken.None);
+        // The newest three survive, in order.
+        Assert.Equal([0L, 8, 9, 10], delivered);
+    }
+
+    [Fact]
+    public void Stopping_one_session_mid_batch_loses_no_other_sessions_results()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 4, QueueCapacity = 100 });
+        var size = shared.Model.Channels * shared.Model.Samples;
+        var window = new float[size];
+        var counts = new int[3];
+        var clients = Enumerable.Range(0, 3).Select(s => shared.Connect($"s{s}", (in WindowTicket _, ReadOnlySpan<float> _) => Interlocked.Increment(ref counts[s]), blockWhenFull: true)).ToArray();
+        var stopper = new Thread(() =>
+        {
+            Thread.Sleep(5);
+            clients[1].Dispose();
+        });
+        stopper.Start();
+        for (var i = 0; i < 40; i++)
+            foreach (var c in clients)
+            {
+                try { c.Submit(window, new WindowTicket(i, 0, 0, 0)); }
+                catch (ObjectDisposedException) when (ReferenceEquals(c, clients[1])) { }
+            }
+        stopper.Join();
+        clients[0].WaitIdle(CancellationToken.None);
+        clients[2].WaitIdle(CancellationToken.None);
+        Assert.Equal(40, counts[0]);
+        Assert.Equal(40, counts[2]);
+        Assert.True(counts[1] <= 40);
+        clients[0].Dispose();
+        clients[2].Dispose();
+    }
+}
+
