@@ -29,6 +29,8 @@ internal sealed record LslBenchResult
     public required double CpuPercentOfOneCore { get; init; }
     public required double CpuPercentOfMachine { get; init; }
     public required int ProcessorCount { get; init; }
+    /// <summary>Thread-pool work items completed per second while pushing (socket completions hop through the pool).</summary>
+    public required double ThreadPoolItemsPerSecond { get; init; }
     /// <summary>Distinct time-correction estimates read while pushing.</summary>
     public required int TimeCorrectionEstimates { get; init; }
     public required double TimeCorrectionErrorP50 { get; init; }

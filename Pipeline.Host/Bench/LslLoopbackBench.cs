@@ -93,6 +93,7 @@ internal sealed class LslLoopbackBench
         var puller = new Thread(() => Guard(() => Pull(inlet))) { IsBackground = true, Name = "lsl bench puller" };
         puller.Start();
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var poolStart = ThreadPool.CompletedWorkItemCount;
         var wallStart = Stopwatch.GetTimestamp();
         var pusher = new Thread(() => Guard(() => Push(outlet))) { IsBackground = true, Name = "lsl bench pusher" };
         pusher.Start();
@@ -123,6 +124,7 @@ internal sealed class LslLoopbackBench
         }
         var wall = Stopwatch.GetElapsedTime(wallStart).TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        var poolItems = ThreadPool.CompletedWorkItemCount - poolStart;
         if (!puller.Join(TimeSpan.FromSeconds(5))) Volatile.Write(ref _stopPuller, 1);
         puller.Join(TimeSpan.FromSeconds(2));
         if (_failure is not null) throw new InvalidOperationException($"The benchmark's {(_failure is LslException ? "stream" : "thread")} failed: {_failure.Message}", _failure);
@@ -155,6 +157,7 @@ internal sealed class LslLoopbackBench
             CpuPercentOfOneCore = 100 * cpu / wall,
             CpuPercentOfMachine = 100 * cpu / wall / Environment.ProcessorCount,
             ProcessorCount = Environment.ProcessorCount,
+            ThreadPoolItemsPerSecond = poolItems / wall,
             TimeCorrectionEstimates = offsets.Count,
             TimeCorrectionErrorP50 = LatencyRecorder.QuantileOfSorted(offsets.ToArray(), 0.5),
             TimeCorrectionErrorMax = LatencyRecorder.QuantileOfSorted(offsets.ToArray(), 1),

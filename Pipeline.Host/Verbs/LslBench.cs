@@ -51,6 +51,7 @@ internal static class LslBench
         Row("push-to-pull latency p50 / p95 / p99 / max (ms)", $"{F(r.LatencyP50, "F3")} / {F(r.LatencyP95, "F3")} / {F(r.LatencyP99, "F3")} / {F(r.LatencyMax, "F3")}");
         Row("push lateness vs schedule p50 / p99 / max (ms)", $"{F(r.PushLateP50, "F3")} / {F(r.PushLateP99, "F3")} / {F(r.PushLateMax, "F3")}");
         Row("CPU, whole process", $"{F(r.CpuPercentOfOneCore, "F1")} % of one core = {F(r.CpuPercentOfMachine, "F1")} % of {r.ProcessorCount.ToString(Inv)} cores");
+        Row("thread-pool work items per second", F(r.ThreadPoolItemsPerSecond, "F0"));
         Row("time-correction |error| p50 / max (ms)", $"{F(r.TimeCorrectionErrorP50, "F4")} / {F(r.TimeCorrectionErrorMax, "F4")} over {r.TimeCorrectionEstimates.ToString(Inv)} estimates");
         Row("time-correction uncertainty (round trip) p50 / max (ms)", $"{F(r.TimeCorrectionUncertaintyP50, "F4")} / {F(r.TimeCorrectionUncertaintyMax, "F4")}");
         Row("allocated on the puller thread, per sample (B)", F(r.PullBytesPerSample, "F3"));
@@ -73,6 +74,7 @@ internal static class LslBench
                     latency_ms = new { p50 = Finite(r.LatencyP50), p95 = Finite(r.LatencyP95), p99 = Finite(r.LatencyP99), max = Finite(r.LatencyMax) },
                     push_lateness_ms = new { p50 = Finite(r.PushLateP50), p99 = Finite(r.PushLateP99), max = Finite(r.PushLateMax) },
                     cpu_percent_of_one_core = Finite(r.CpuPercentOfOneCore), cpu_percent_of_machine = Finite(r.CpuPercentOfMachine), processor_count = r.ProcessorCount,
+                    thread_pool_items_per_second = Finite(r.ThreadPoolItemsPerSecond),
                     time_correction = new
                     {
                         estimates = r.TimeCorrectionEstimates, abs_error_ms_p50 = Finite(r.TimeCorrectionErrorP50), abs_error_ms_max = Finite(r.TimeCorrectionErrorMax),
