@@ -18,6 +18,7 @@ internal static class LslVerb
         var lsl = new Command("lsl", "Lab Streaming Layer: list the streams on the network, record them to XDF.");
         lsl.Subcommands.Add(CreateList());
         lsl.Subcommands.Add(CreateRecord());
+        lsl.Subcommands.Add(LslBench.Create());
         return lsl;
     }
 
