@@ -144,10 +144,17 @@ internal sealed class ServiceSession
             try { Close(sinks, source); } catch (Exception closing) { _log.LogError(closing, "session {Session}: closing its outputs failed", Id); }
             lock (_gate)
             {
-                Reason = reason ?? $"internal error ({e.GetType().Name}); see the service log";
+                Reason = reason is null ? $"internal error ({e.GetType().Name}); see the service log" : WithConfiguredPaths(reason);
                 SetState(SessionState.Failed, Reason);
             }
         }
+    }
+
+    /// <summary>Messages name files by their resolved path; show them as the configuration names them (relative to its folder).</summary>
+    private string WithConfiguredPaths(string message)
+    {
+        var prefix = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_baseDirectory)) + Path.DirectorySeparatorChar;
+        return message.Replace(prefix, "", StringComparison.Ordinal);
     }
 
     private void Close(List<IPipelineSink> sinks, SessionSource? source)
