@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using Pipeline.Core.Signals;
@@ -17,7 +18,7 @@ internal static class SessionSourceFactory
     public static SessionSource Open(SourceConfiguration source, string baseDirectory, string sessionId) => source.Kind switch
     {
         "simulator" => OpenSimulator(source, sessionId),
-        "replay" => OpenReplay(source, baseDirectory),
+        "replay" => OpenReplay(source, baseDirectory, sessionId),
         "lsl" => OpenLsl(source),
         "microphone" => throw new PipelineException("Microphone sources are not available in this build; use lsl, replay or simulator."),
         _ => throw new PipelineException($"Unknown source kind '{source.Kind}'; use lsl, replay, simulator or microphone."),
@@ -25,27 +26,40 @@ internal static class SessionSourceFactory
 
     private static SessionSource OpenSimulator(SourceConfiguration s, string sessionId)
     {
-        var sim = new SimulatorSource(ServiceSourceOptions.Simulation(s, sessionId), new SimulatorSourceOptions { Speed = s.Speed, DurationSeconds = s.Duration });
+        var thread = PacingThread(sessionId);
+        var sim = new SimulatorSource(ServiceSourceOptions.Simulation(s, sessionId), new SimulatorSourceOptions { Speed = s.Speed, DurationSeconds = s.Duration }, thread);
         var d = sim.Description;
-        return new SessionSource(d, sim, $"simulator seed {s.Seed}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz, {s.Speed.ToString("G", Inv)}x");
+        return new SessionSource(d, sim, $"simulator seed {s.Seed}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz, {s.Speed.ToString("G", Inv)}x", null, thread);
     }
 
-    private static SessionSource OpenReplay(SourceConfiguration s, string baseDirectory)
+    private static SessionSource OpenReplay(SourceConfiguration s, string baseDirectory, string sessionId)
     {
         var recording = Recording.Open(ServicePaths.Resolve(baseDirectory, s.File!));
+        var owned = new List<IDisposable> { recording };
         try
         {
-            var replay = new ReplaySource(recording, new ReplayOptions { Speed = s.Speed, Stream = s.Stream });
+            var thread = PacingThread(sessionId);
+            owned.Add(thread);
+            var replay = new ReplaySource(recording, new ReplayOptions { Speed = s.Speed, Stream = s.Stream }, thread);
             var d = replay.Description;
             var events = s.Loop ? Loop(replay, replay.Stream) : replay;
-            return new SessionSource(d, events, $"replay {s.File} ('{d.Name}', {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz), {s.Speed.ToString("G", Inv)}x{(s.Loop ? ", looped" : "")}", null, recording);
+            return new SessionSource(d, events, $"replay {s.File} ('{d.Name}', {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz), {s.Speed.ToString("G", Inv)}x{(s.Loop ? ", looped" : "")}", null, [.. owned]);
         }
         catch
         {
-            recording.Dispose();
+            foreach (var d in owned) d.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// One thread per paced source: its chunks (and the whole session behind them) run there in order. The sources
+    /// reschedule themselves from inside their own scheduled action; on the thread pool a step that is already due
+    /// can start on another thread before the previous one has stored its handle, which ends the chain (the session
+    /// stalls once it falls behind). On one event-loop thread the next step never starts before the current returns.
+    /// </summary>
+    private static EventLoopScheduler PacingThread(string sessionId) =>
+        new(start => new Thread(start) { IsBackground = true, Name = "source " + sessionId });
 
     private static SessionSource OpenLsl(SourceConfiguration s)
     {
