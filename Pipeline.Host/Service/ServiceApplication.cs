@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>
+/// Composes the service: the Generic Host with systemd integration (notify, journal-friendly logs), the sessions as a
+/// hosted service, Kestrel with the HTTP API, the API key check, and the Prometheus endpoint through OpenTelemetry.
+/// </summary>
+internal static class ServiceApplication
+{
+    /// <summary>The whole process may take this long to stop after SIGTERM (sessions get <see cref="SessionHost.StopTimeout"/>).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4.5);
+
+    /// <summary>Builds the application for a validated configuration (nothing runs before <c>Run</c>/<c>StartAsync</c>).</summary>
+    public static WebApplication Build(ServiceConfiguration config, string baseDirectory)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            EnvironmentName = Environments.Production,
+            ContentRootPath = baseDirectory,
+        });
+        builder.WebHost.UseUrls([.. config.Http.Urls]);
+        builder.Services.AddSystemd();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionHost>());
+        builder.Services.AddSingleton<ServiceMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ServiceMetrics.MeterName).AddPrometheusExporter());
+
+        var app = builder.Build();
+        var host = app.Services.GetRequiredService<SessionHost>();
+        app.Services.GetRequiredService<ServiceMetrics>();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Http");
+        // No exception text or stack trace ever leaves the process: they go to the log only.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!context.Response.HasStarted)
+            {
+                log.LogError(e, "request {Path} failed", context.Request.Path.Value);
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsJsonAsync(new { error = "internal error; see the service log" }).ConfigureAwait(false);
+            }
+        });
+        if (!string.IsNullOrEmpty(config.Http.ApiKey))
+        {
+            var check = new ApiKeyCheck(config.Http.ApiKey);
+            app.Use(async (context, next) =>
+            {
+                var presented = ApiKeyCheck.Presented(context.Request.Headers["X-Api-Key"], context.Request.Headers.Authorization);
+                if (!check.Matches(presented))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await context.Response.WriteAsJsonAsync(new { error = "missing or wrong API key (send X-Api-Key or Authorization: Bearer)" }).ConfigureAwait(false);
+                    return;
+                }
+                await next(context).ConfigureAwait(false);
+            });
+        }
+        ServiceEndpoints.Map(app, host);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>Reads a configuration file; JSON errors come back with the place they were found.</summary>
+internal static class ServiceConfigurationLoader
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    /// <summary>Parses <paramref name="json"/>; on failure returns null and the error, named by its JSON path.</summary>
+    public static (ServiceConfiguration? Configuration, ConfigurationError? Error) Parse(string json)
+    {
+        try
+        {
+            var config = JsonSerializer.Deserialize<ServiceConfiguration>(json, Options);
+            return config is null ? (null, new ConfigurationError("(file)", "the file holds null; write a JSON object with \"sessions\"")) : (config, null);
+        }
+        catch (JsonException e)
+        {
+            var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(file)" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
+            var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
+            var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) && e.Message.Split('\'') is { Length: >= 3 } parts
+                ? $"unknown setting '{parts[1]}'{line}; see pipeline.schema.json for the settings"
+                : e.InnerException is null && e.Message.Contains("could not be converted", StringComparison.Ordinal)
+                    ? $"wrong type of value{line}; see pipeline.schema.json"
+                    : $"not valid JSON here{line}";
+            return (null, new ConfigurationError(path, message));
+        }
+    }
+
+    /// <summary>Reads the file at <paramref name="path"/>.</summary>
+    public static (ServiceConfiguration? Configuration, ConfigurationError? Error) Load(string path)
+    {
+        if (!File.Exists(path)) return (null, new ConfigurationError("--config", $"the configuration file '{path}' does not exist"));
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, new ConfigurationError("--config", $"the configuration file '{path}' cannot be read ({e.GetType().Name})"));
+        }
+        return Parse(text);
+    }
+}

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Pipeline.Core.Inference;
+using Pipeline.Core.Operators;
+using Pipeline.Core.Signals;
+using Pipeline.Host.Cli;
+using Pipeline.Sources.Replay;
+using Pipeline.Sources.Simulation;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>
+/// Checks a whole configuration before anything starts and collects every problem, each named by its place
+/// (<c>sessions[2].model.path: file not found</c>): ids, sources, files, models and their cards, the stream of
+/// replay and simulator sources against the model card, outputs, and the HTTP binding and its key.
+/// </summary>
+internal static partial class ServiceConfigurationValidator
+{
+    /// <summary>Shortest API key accepted.</summary>
+    public const int MinimumApiKeyLength = 16;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex IdPattern();
+
+    /// <summary>Every problem of <paramref name="config"/>; relative paths are taken from <paramref name="baseDirectory"/>.</summary>
+    public static IReadOnlyList<ConfigurationError> Validate(ServiceConfiguration config, string baseDirectory)
+    {
+        var errors = new List<ConfigurationError>();
+        ValidateHttp(config.Http, errors);
+        if (config.Sessions.Count == 0) errors.Add(new("sessions", "no sessions are configured; add at least one"));
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Sessions.Count; i++)
+        {
+            var p = $"sessions[{i}]";
+            var s = config.Sessions[i];
+            if (s is null) { errors.Add(new(p, "null; write a session object")); continue; }
+            if (string.IsNullOrWhiteSpace(s.Id)) errors.Add(new($"{p}.id", "missing; give each session a unique id"));
+            else if (!IdPattern().IsMatch(s.Id)) errors.Add(new($"{p}.id", $"'{s.Id}' is not a valid id (1-64 letters, digits, '-', '_', '.')"));
+            else if (ids.TryGetValue(s.Id, out var first)) errors.Add(new($"{p}.id", $"duplicate session id '{s.Id}' (also sessions[{first}].id)"));
+            else ids[s.Id] = i;
+            ValidateSession(p, s, baseDirectory, errors, outputs);
+        }
+        return errors;
+    }
+
+    private static void ValidateHttp(HttpConfiguration http, List<ConfigurationError> errors)
+    {
+        if (http.Urls is null || http.Urls.Count == 0)
+        {
+            errors.Add(new("http.urls", $"empty; give at least one URL, e.g. {HttpConfiguration.DefaultUrl}"));
+            return;
+        }
+        var exposed = false;
+        for (var i = 0; i < http.Urls.Count; i++)
+        {
+            switch (IsLoopback(http.Urls[i]))
+            {
+                case null: errors.Add(new($"http.urls[{i}]", $"'{http.Urls[i]}' is not an http URL such as {HttpConfiguration.DefaultUrl}")); break;
+                case false: exposed = true; break;
+            }
+        }
+        if (http.ApiKey is { } key && key.Length < MinimumApiKeyLength)
+            errors.Add(new("http.apiKey", $"too short; use at least {MinimumApiKeyLength} random characters (e.g. from openssl rand -hex 32)"));
+        if (exposed && string.IsNullOrEmpty(http.ApiKey))
+            errors.Add(new("http.urls", "binding to a non-loopback address needs http.apiKey"));
+    }
+
+    /// <summary>True for a loopback-only URL, false for one reachable from elsewhere, null when it is not an http(s) URL.</summary>
+    public static bool? IsLoopback(string url)
+    {
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        if (address.IsUnixPipe) return true;
+        if (address.Scheme is not ("http" or "https") || string.IsNullOrEmpty(address.Host)) return null;
+        var host = address.Host.Trim('[', ']');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    private static void ValidateSession(string p, SessionConfiguration s, string baseDirectory, List<ConfigurationError> errors, Dictionary<string, string> outputs)
+    {
+        var id = s.Id ?? "";
+        var stream = ValidateSource($"{p}.source", s.Source, baseDirectory, id, errors);
+        var card = ValidateModel($"{p}.model", s.Model, baseDirectory, errors);
+        var pre = s.Preprocessing ?? new();
+        if (pre.Band is { } band && !(band.Count == 2 && band[0] >= 0 && band[1] > band[0]))
+            errors.Add(new($"{p}.preprocessing.band", "give two frequencies, low then high, e.g. [8, 30]"));
+        if (pre.Notch is { } notch && !(notch >= 0)) errors.Add(new($"{p}.preprocessing.notch", "must be 0 (none) or a frequency in Hz, e.g. 50"));
+        if (pre.Resample is { } rs && !(rs > 0)) errors.Add(new($"{p}.preprocessing.resample", "must be a positive rate in Hz"));
+        if (pre.Window is { } w && !(w > 0)) errors.Add(new($"{p}.preprocessing.window", "must be a positive number of seconds"));
+        if (!(pre.Hop > 0)) errors.Add(new($"{p}.preprocessing.hop", "must be a positive number of seconds"));
+        if (pre.Channels is { Count: 0 }) errors.Add(new($"{p}.preprocessing.channels", "empty; leave it out to use the model's channels"));
+
+        var d = s.Decisions ?? new();
+        if (d.Smooth < 1) errors.Add(new($"{p}.decisions.smooth", "must be at least 1 (1: no smoothing)"));
+        if (d.Vote is not ("mean" or "majority")) errors.Add(new($"{p}.decisions.vote", $"unknown vote '{d.Vote}' (expected mean or majority)"));
+        if (!(d.Threshold >= 0 && d.Threshold <= 1)) errors.Add(new($"{p}.decisions.threshold", "must be between 0 and 1"));
+        if (!(d.Refractory >= 0)) errors.Add(new($"{p}.decisions.refractory", "must not be negative"));
+        if (card is not null)
+        {
+            if (d.Rest is { } rest && !card.Classes.Contains(rest))
+                errors.Add(new($"{p}.decisions.rest", $"'{rest}' is not a class of the model ({string.Join(", ", card.Classes)})"));
+            foreach (var k in d.Commands?.Keys ?? Enumerable.Empty<string>())
+                if (!card.Classes.Contains(k)) errors.Add(new($"{p}.decisions.commands.{k}", $"'{k}' is not a class of the model ({string.Join(", ", card.Classes)})"));
+        }
+
+        if (stream is not null) CheckStream(p, stream, pre, card, s.Model?.Path, errors);
+
+        var sinks = s.Sinks ?? new();
+        CheckOutput($"{p}.sinks.jsonl", sinks.Jsonl, baseDirectory, p, outputs, errors);
+        CheckOutput($"{p}.sinks.csv", sinks.Csv, baseDirectory, p, outputs, errors);
+        if (sinks.Lsl is { } lsl)
+        {
+            if (lsl.Commands is { Length: 0 }) errors.Add(new($"{p}.sinks.lsl.commands", "empty; give the stream name or leave it out"));
+            if (lsl.Predictions is { Length: 0 }) errors.Add(new($"{p}.sinks.lsl.predictions", "empty; give the stream name or leave it out"));
+        }
+        if (s.Recording is { } r)
+        {
+            if (string.IsNullOrWhiteSpace(r.Xdf)) errors.Add(new($"{p}.recording.xdf", "missing; give the XDF path, e.g. recordings/{id}-{start}.xdf"));
+            else CheckOutput($"{p}.recording.xdf", ServicePaths.Expand(r.Xdf, id, DateTime.UnixEpoch), baseDirectory, p, outputs, errors, shown: r.Xdf);
+        }
+    }
+
+    private static StreamDescription? ValidateSource(string p, SourceConfiguration? source, string baseDirectory, string id, List<ConfigurationError> errors)
+    {
+        if (source is null) { errors.Add(new(p, "missing; give a source with a kind (lsl, replay, simulator, microphone)")); return null; }
+        switch (source.Kind)
+        {
+            case null or "":
+                errors.Add(new($"{p}.kind", $"missing (expected {string.Join(", ", SourceConfiguration.Kinds)})"));
+                return null;
+            case "microphone":
+                if (Type.GetType("Pipeline.Sources.Audio.MicrophoneSource, Pipeline.Sources") is null)
+                    errors.Add(new($"{p}.kind", "microphone sources are not available in this build"));
+                else
+                    errors.Add(new($"{p}.kind", "microphone sources are not wired into the service yet"));
+                return null;
+            case "lsl":
+                if (new[] { source.Predicate, source.Name, source.Type, source.SourceId }.All(string.IsNullOrWhiteSpace))
+                    errors.Add(new(p, "an lsl source needs predicate, name, type or sourceId"));
+                TryPredicate($"{p}.predicate", source.Predicate, errors);
+                TryPredicate($"{p}.markers", source.Markers, errors);
+                if (!(source.ResolveTimeout > 0)) errors.Add(new($"{p}.resolveTimeout", "must be a positive number of seconds"));
+                return null;
+            case "replay":
+                CheckSpeed(p, source.Speed, errors);
+                if (string.IsNullOrWhiteSpace(source.File)) { errors.Add(new($"{p}.file", "missing; give an XDF or EDF/BDF recording")); return null; }
+                var file = ServicePaths.Resolve(baseDirectory, source.File);
+                if (!File.Exists(file)) { errors.Add(new($"{p}.file", "file not found")); return null; }
+                try
+                {
+                    using var recording = Recording.Open(file);
+                    try
+                    {
+                        return recording.ChooseSignalStream(source.Stream).Description;
+                    }
+                    catch (PipelineException e)
+                    {
+                        errors.Add(new(source.Stream is null ? $"{p}.file" : $"{p}.stream", e.Message));
+                        return null;
+                    }
+                }
+                catch (Exception e) when (UserError.Describe(e) is { } message)
+                {
+                    errors.Add(new($"{p}.file", message));
+                    return null;
+                }
+            case "simulator":
+                CheckSpeed(p, source.Speed, errors);
+                if (source.Duration is { } dur && !(dur >= 0)) errors.Add(new($"{p}.duration", "must be 0 or more seconds (leave it out to run until stopped)"));
+                try
+                {
+                    var options = ServiceSourceOptions.Simulation(source, id);
+                    options.Validate();
+                    return new MotorImagerySimulator(options).Description;
+                }
+                catch (PipelineException e)
+                {
+                    errors.Add(new(p, e.Message));
+                    return null;
+                }
+            default:
+                errors.Add(new($"{p}.kind", $"unknown source kind '{source.Kind}' (expected {string.Join(", ", SourceConfiguration.Kinds)})"));
+                return null;
+        }
+    }
+
+    private static void CheckSpeed(string p, double speed, List<ConfigurationError> errors)
+    {
+        if (!(double.IsFinite(speed) && speed > 0)) errors.Add(new($"{p}.speed", "must be a positive factor (1: real time)"));
+    }
+
+    private static void TryPredicate(string p, string? text, List<ConfigurationError> errors)
+    {
+        if (text is null) return;
+        try
+        {
+            if (string.IsNullOrWhiteSpace(text)) throw new PipelineException("empty; give e.g. type=EEG");
+            ServiceSourceOptions.LslPredicate(text);
+        }
+        catch (PipelineException e)
+        {
+            errors.Add(new(p, e.Message));
+        }
+    }
+
+    private static ModelCard? ValidateModel(string p, ModelConfiguration? model, string baseDirectory, List<ConfigurationError> errors)
+    {
+        if (model is null) return null;
+        try { ServiceSourceOptions.Device(model.Device); }
+        catch (PipelineException e) { errors.Add(new($"{p}.device", e.Message)); }
+        if (string.IsNullOrWhiteSpace(model.Path)) { errors.Add(new($"{p}.path", "missing; give the .onnx file")); return null; }
+        var path = ServicePaths.Resolve(baseDirectory, model.Path);
+        if (!File.Exists(path)) { errors.Add(new($"{p}.path", "file not found")); return null; }
+        var cardPath = ModelCard.PathFor(path);
+        if (!File.Exists(cardPath)) { errors.Add(new($"{p}.path", $"the model card '{Path.GetFileName(cardPath)}' is missing next to the model")); return null; }
+        try
+        {
+            return ModelCard.Load(cardPath);
+        }
+        catch (PipelineException e)
+        {
+            errors.Add(new($"{p}.path", e.Message));
+            return null;
+        }
+    }
+
+    /// <summary>The checks the model runner makes at start, made now for streams known before start.</summary>
+    private static void CheckStream(string p, StreamDescription stream, PreprocessingConfiguration pre, ModelCard? card, string? modelPath, List<ConfigurationError> errors)
+    {
+        var rate = pre.Resample ?? stream.NominalRate;
+        if (!(rate > 0)) { errors.Add(new($"{p}.source", $"the stream '{stream.Name}' has no regular sampling rate, so it cannot be cut into windows")); return; }
+        var wanted = pre.Channels is { Count: > 0 } ch ? ch : card?.Channels;
+        if (wanted is not null)
+        {
+            var missing = wanted.Where(w => !Resolves(stream.ChannelLabels, w)).ToList();
+            if (missing.Count > 0)
+            {
+                var what = pre.Channels is { Count: > 0 } ? "preprocessing.channels names" : $"the model '{Path.GetFileName(modelPath)}' needs";
+                errors.Add(new($"{p}.source", $"channel mismatch: the stream '{stream.Name}' ({stream.ChannelCount} channels) lacks {string.Join(", ", missing)} that {what}"));
+            }
+        }
+        if (card is not null)
+        {
+            if (pre.Channels is { Count: > 0 } sel && !sel.SequenceEqual(card.Channels, StringComparer.OrdinalIgnoreCase))
+                errors.Add(new($"{p}.preprocessing.channels", $"the model takes {card.Channels.Count} channels in its own order ({string.Join(",", card.Channels.Take(4))}...); leave channels out"));
+            if (Math.Abs(rate - card.Rate) > 1e-6 * card.Rate)
+                errors.Add(new($"{p}.preprocessing.resample", $"the stream runs at {rate.ToString("G", Inv)} Hz but the model was trained at {card.Rate.ToString("G", Inv)} Hz; set resample to {card.Rate.ToString("G", Inv)}"));
+            else if (pre.Window is { } w && (int)Math.Round(w * rate) != card.Window.Samples)
+                errors.Add(new($"{p}.preprocessing.window", $"the model takes windows of {card.Window.Seconds.ToString("G", Inv)} s; leave window out"));
+        }
+        var band = pre.Band is [var lo, var hi] ? (lo, hi) : card?.Preprocessing.Band is [{ } l, { } h] ? (l, h) : ((double, double)?)null;
+        if (band is { } b && !(b.Item2 < rate / 2))
+            errors.Add(new($"{p}.preprocessing.band", $"{b.Item1.ToString("G", Inv)}-{b.Item2.ToString("G", Inv)} Hz does not fit a stream at {rate.ToString("G", Inv)} Hz (the high edge must stay below {(rate / 2).ToString("G", Inv)} Hz)"));
+    }
+
+    private static bool Resolves(IReadOnlyList<string> available, string wanted)
+    {
+        try { ChannelLabels.Resolve(available, [wanted]); return true; }
+        catch (PipelineException) { return false; }
+    }
+
+    private static void CheckOutput(string p, string? path, string baseDirectory, string session, Dictionary<string, string> outputs, List<ConfigurationError> errors, string? shown = null)
+    {
+        if (path is null) return;
+        if (string.IsNullOrWhiteSpace(path)) { errors.Add(new(p, "empty; give a file path or leave it out")); return; }
+        var full = ServicePaths.Resolve(baseDirectory, path);
+        var dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+        {
+            errors.Add(new(p, $"the folder of '{shown ?? path}' does not exist; create it first"));
+            return;
+        }
+        if (Directory.Exists(full)) { errors.Add(new(p, $"'{shown ?? path}' is a folder; give a file path")); return; }
+        if (outputs.TryGetValue(full, out var other)) errors.Add(new(p, $"'{shown ?? path}' is also written by {other}; give each output its own file"));
+        else outputs[full] = p;
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>The HTTP API: health (live/ready), status, start and stop of a session. <c>/metrics</c> is mapped by OpenTelemetry.</summary>
+internal static class ServiceEndpoints
+{
+    /// <summary>Maps the endpoints onto <paramref name="app"/>.</summary>
+    public static void Map(IEndpointRouteBuilder app, SessionHost host)
+    {
+        app.MapGet("/health", () => Health(host));
+        app.MapGet("/health/ready", () => Health(host));
+        app.MapGet("/health/live", () => Results.Json(new { live = true }));
+        app.MapGet("/status", () => Results.Json(new { ready = host.Ready, sessions = host.Sessions.Select(SessionStatus.Of).ToArray() }));
+        app.MapPost("/sessions/{id}/start", (string id) =>
+        {
+            if (!host.ById.TryGetValue(id, out var s)) return NotFound(id);
+            return s.Start()
+                ? Results.Json(new { id = s.Id, state = Name(s.State) }, statusCode: StatusCodes.Status202Accepted)
+                : Results.Json(new { error = $"session '{s.Id}' is already {Name(s.State)}" }, statusCode: StatusCodes.Status409Conflict);
+        });
+        app.MapPost("/sessions/{id}/stop", async (string id) =>
+        {
+            if (!host.ById.TryGetValue(id, out var s)) return NotFound(id);
+            var stopped = await Task.Run(() => s.Stop(SessionHost.StopTimeout)).ConfigureAwait(false);
+            return Results.Json(new { id = s.Id, state = Name(s.State) }, statusCode: stopped ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
+        });
+    }
+
+    private static IResult Health(SessionHost host)
+    {
+        var ready = host.Ready;
+        return Results.Json(new { live = true, ready, sessions = host.Sessions.ToDictionary(s => s.Id, s => Name(s.State)) },
+            statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static IResult NotFound(string id) => Results.Json(new { error = $"no session '{id}'" }, statusCode: StatusCodes.Status404NotFound);
+
+    private static string Name(SessionState state) => state.ToString().ToLowerInvariant();
+}

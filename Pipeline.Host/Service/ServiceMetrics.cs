@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>
+/// The service's OpenTelemetry instruments, observed at scrape time from the sessions' counters (nothing is
+/// recorded on the sessions' paths): windows, commands, drops, gaps and frames per session, and latency quantiles.
+/// </summary>
+internal sealed class ServiceMetrics : IDisposable
+{
+    /// <summary>The meter name to export.</summary>
+    public const string MeterName = "Pipeline.Service";
+
+    private readonly Meter _meter;
+
+    /// <summary>Creates the instruments over <paramref name="host"/>'s sessions.</summary>
+    public ServiceMetrics(IMeterFactory meters, SessionHost host)
+    {
+        _meter = meters.Create(MeterName);
+        IEnumerable<Measurement<long>> Each(Func<ServiceSession, long> value) =>
+            host.Sessions.Select(s => new Measurement<long>(value(s), new KeyValuePair<string, object?>("session", s.Id)));
+        IEnumerable<Measurement<double>> Latency(double q) => host.Sessions
+            .Select(s => (s, v: s.Counters.LatencyQuantile(q)))
+            .Where(x => x.v is not null)
+            .Select(x => new Measurement<double>(x.v!.Value, new KeyValuePair<string, object?>("session", x.s.Id)));
+        _meter.CreateObservableCounter("pipeline.session.windows", () => Each(s => s.Counters.Windows), "{window}", "Windows cut.");
+        _meter.CreateObservableCounter("pipeline.session.commands", () => Each(s => s.Counters.Commands), "{command}", "Commands decided.");
+        _meter.CreateObservableCounter("pipeline.session.drops", () => Each(s => s.Drops), "{window}", "Windows dropped because inference fell behind.");
+        _meter.CreateObservableCounter("pipeline.session.gaps", () => Each(s => s.Counters.Gaps), "{gap}", "Gaps in the input.");
+        _meter.CreateObservableCounter("pipeline.session.frames", () => Each(s => s.Counters.Frames), "{frame}", "Frames received.");
+        _meter.CreateObservableGauge("pipeline.session.running", () => Each(s => s.State == SessionState.Running ? 1 : 0), null, "1 while the session runs.");
+        _meter.CreateObservableGauge("pipeline.session.latency.p50", () => Latency(0.5), "ms", "Median latency from the newest sample's arrival to the sinks, last 1024 windows.");
+        _meter.CreateObservableGauge("pipeline.session.latency.p99", () => Latency(0.99), "ms", "99th percentile latency, last 1024 windows.");
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

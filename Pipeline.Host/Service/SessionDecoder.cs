@@ -1,0 +1,10 @@
+using Pipeline.Host.Sessions;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>A session's decoder and its count of dropped windows (windows the inference queue could not take in time).</summary>
+internal sealed record SessionDecoder(DecodingSession Session, Func<long> Drops) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose() => Session.Dispose();
+}

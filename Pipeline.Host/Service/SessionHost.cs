@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.Host.Service;
+
+/// <summary>
+/// The hosted service that owns every configured session: starts the enabled ones with the host, samples their
+/// input rates once a second, and at shutdown (SIGTERM) stops them all in parallel — sources stopped, drained,
+/// recordings closed with footers — within the host's shutdown time.
+/// </summary>
+internal sealed class SessionHost : IHostedService, IDisposable
+{
+    /// <summary>How long one session may take to stop.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(4);
+
+    private readonly ILogger _log;
+    private Timer? _rates;
+
+    /// <summary>Creates the sessions (nothing starts before <see cref="StartAsync"/>).</summary>
+    public SessionHost(ServiceConfiguration config, string baseDirectory, ILoggerFactory logs)
+    {
+        _log = logs.CreateLogger("Pipeline.Service");
+        var sessionLog = logs.CreateLogger("Pipeline.Session");
+        Sessions = config.Sessions.Select(s => new ServiceSession(s, baseDirectory, sessionLog)).ToArray();
+        ById = Sessions.ToDictionary(s => s.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>The sessions in configuration order.</summary>
+    public IReadOnlyList<ServiceSession> Sessions { get; }
+    /// <summary>The sessions by id.</summary>
+    public IReadOnlyDictionary<string, ServiceSession> ById { get; }
+
+    /// <summary>True when every session the operator wants running is running.</summary>
+    public bool Ready => Sessions.All(s => !s.Wanted || s.State == SessionState.Running);
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var enabled = Sessions.Where(s => s.Configuration.Enabled).ToList();
+        _log.LogInformation("starting {Count} of {Total} sessions", enabled.Count, Sessions.Count);
+        foreach (var s in enabled) s.Start();
+        _rates = new Timer(_ => { foreach (var s in Sessions) s.Counters.SampleRate(); }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _rates?.Dispose();
+        var stops = Sessions.Select(s => Task.Run(() =>
+        {
+            if (!s.Stop(StopTimeout)) _log.LogWarning("session {Session} did not stop within {Seconds} s", s.Id, StopTimeout.TotalSeconds);
+        }, CancellationToken.None));
+        try
+        {
+            await Task.WhenAll(stops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _log.LogWarning("shutdown time ran out before every session stopped");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _rates?.Dispose();
+}

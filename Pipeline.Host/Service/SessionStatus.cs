@@ -1,0 +1,51 @@
+namespace Pipeline.Host.Service;
+
+/// <summary>One session as <c>/status</c> shows it (no paths beyond the configured ones, no exception texts).</summary>
+internal sealed record SessionStatus
+{
+    public required string Id { get; init; }
+    public required string State { get; init; }
+    public string? Reason { get; init; }
+    public bool Enabled { get; init; }
+    public string? Source { get; init; }
+    public string? Recording { get; init; }
+    public DateTime? StartedUtc { get; init; }
+    public double NominalRateHz { get; init; }
+    public double InputRateHz { get; init; }
+    public long Frames { get; init; }
+    public long Markers { get; init; }
+    public long Windows { get; init; }
+    public long Skipped { get; init; }
+    public long Drops { get; init; }
+    public long Gaps { get; init; }
+    public long Commands { get; init; }
+    public double? LatencyP50Ms { get; init; }
+    public double? LatencyP99Ms { get; init; }
+
+    /// <summary>The status of <paramref name="s"/> now.</summary>
+    public static SessionStatus Of(ServiceSession s)
+    {
+        var c = s.Counters;
+        return new SessionStatus
+        {
+            Id = s.Id,
+            State = s.State.ToString().ToLowerInvariant(),
+            Reason = s.Reason,
+            Enabled = s.Configuration.Enabled,
+            Source = s.SourceSummary,
+            Recording = s.RecordingPath,
+            StartedUtc = s.StartedUtc,
+            NominalRateHz = s.NominalRate,
+            InputRateHz = Math.Round(c.InputRateHz, 2),
+            Frames = c.Frames,
+            Markers = c.Markers,
+            Windows = c.Windows,
+            Skipped = c.Skipped,
+            Drops = s.Drops,
+            Gaps = c.Gaps,
+            Commands = c.Commands,
+            LatencyP50Ms = c.LatencyQuantile(0.5) is { } p50 ? Math.Round(p50, 3) : null,
+            LatencyP99Ms = c.LatencyQuantile(0.99) is { } p99 ? Math.Round(p99, 3) : null,
+        };
+    }
+}

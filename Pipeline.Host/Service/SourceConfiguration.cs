@@ -1,0 +1,47 @@
+namespace Pipeline.Host.Service;
+
+/// <summary>A session's source; which fields apply depends on <see cref="Kind"/>.</summary>
+internal sealed record SourceConfiguration
+{
+    /// <summary>The kinds a source may have.</summary>
+    public static readonly string[] Kinds = ["lsl", "replay", "simulator", "microphone"];
+
+    /// <summary>lsl, replay, simulator or microphone.</summary>
+    public string? Kind { get; init; }
+
+    // lsl
+    /// <summary>lsl: an XPath predicate or key=value list (type=EEG,name=X).</summary>
+    public string? Predicate { get; init; }
+    /// <summary>lsl: the stream name.</summary>
+    public string? Name { get; init; }
+    /// <summary>lsl: the stream type.</summary>
+    public string? Type { get; init; }
+    /// <summary>lsl: the source id.</summary>
+    public string? SourceId { get; init; }
+    /// <summary>lsl: a marker stream with cues (predicate or key=value list).</summary>
+    public string? Markers { get; init; }
+    /// <summary>lsl: seconds to look for the streams at start.</summary>
+    public double ResolveTimeout { get; init; } = 10;
+
+    // replay
+    /// <summary>replay: an XDF or EDF/BDF file.</summary>
+    public string? File { get; init; }
+    /// <summary>replay: the signal stream, by name or index (default: the main EEG stream).</summary>
+    public string? Stream { get; init; }
+    /// <summary>replay/simulator: pace, 1 = real time.</summary>
+    public double Speed { get; init; } = 1;
+    /// <summary>replay: start again at the end (timestamps keep rising).</summary>
+    public bool Loop { get; init; }
+
+    // simulator
+    /// <summary>simulator: the seed.</summary>
+    public int Seed { get; init; } = 1;
+    /// <summary>simulator: channel labels (default the 22-channel BCI IV 2a montage).</summary>
+    public List<string>? Channels { get; init; }
+    /// <summary>simulator: sampling rate, Hz.</summary>
+    public double Rate { get; init; } = 250;
+    /// <summary>simulator: cued classes (left, right, feet, rest).</summary>
+    public List<string>? Classes { get; init; }
+    /// <summary>simulator: seconds of signal, then the session completes (default: endless).</summary>
+    public double? Duration { get; init; }
+}
