@@ -56,7 +56,7 @@ public sealed class BatchingModelRunner : IDisposable
     /// the model's run, and handing results back. Minus <see cref="ModelTicks"/>, it is the batching's own overhead.
     /// </summary>
     public long CycleTicks => Interlocked.Read(ref _cycleTicks);
-    /// <summary>How each bucket size performed at warm-up: milliseconds per run (median of a few).</summary>
+    /// <summary>How each bucket size performed at warm-up: milliseconds per run (the fastest of a few).</summary>
     public IReadOnlyDictionary<int, double> WarmUpMilliseconds { get; private init; } = new Dictionary<int, double>();
 
     /// <summary>
@@ -83,8 +83,8 @@ public sealed class BatchingModelRunner : IDisposable
                     runner.RunBucket(i);
                     runs[k] = runner.LastRunTicks * 1000.0 / Stopwatch.Frequency;
                 }
-                Array.Sort(runs);
-                timings[runner.BucketSize(i)] = runs[runs.Length / 2];
+                // The fastest of a few runs: other load on the machine only ever adds time.
+                timings[runner.BucketSize(i)] = runs.Min();
             }
             var max = batching.MaxBatch > 0 ? batching.MaxBatch : ChooseMaxBatch(timings);
             if (batching.MaxBatch == 0)

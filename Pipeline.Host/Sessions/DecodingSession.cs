@@ -36,7 +36,11 @@ internal sealed class DecodingSession : IDisposable
     private readonly float _scale;
     private readonly int _windowSamples;
     private readonly IReadOnlyList<string> _classNames;
+    // _gate: one chunk or marker at a time through the operators (held while a window waits for queue room).
+    // _outputGate: sinks, accuracy and counters, shared with the runner's thread; never held while waiting.
+    // Order: _gate before _outputGate, never the reverse, so the two threads cannot deadlock.
     private readonly object _gate = new();
+    private readonly object _outputGate = new();
     private readonly Stopwatch _wall = new();
     private RunningSession? _running;
     private long _frames;
@@ -203,7 +207,9 @@ internal sealed class DecodingSession : IDisposable
         _wall.Stop();
         if ((_running?.Failure ?? _client?.Failure) is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         SessionSummary summary;
-        lock (_gate) summary = Summary(_wall.Elapsed.TotalSeconds);
+        lock (_gate)
+            lock (_outputGate)
+                summary = Summary(_wall.Elapsed.TotalSeconds);
         foreach (var sink in _sinks) sink.OnCompleted(summary);
         return summary;
     }
@@ -245,15 +251,21 @@ internal sealed class DecodingSession : IDisposable
 
     private void OnGap(Gap gap)
     {
-        _gaps.Add(gap);
-        _decisions?.Reset();
-        foreach (var sink in _sinks) sink.OnGap(gap);
+        lock (_outputGate)
+        {
+            _gaps.Add(gap);
+            _decisions?.Reset();
+            foreach (var sink in _sinks) sink.OnGap(gap);
+        }
     }
 
     private void OnMarker(Marker marker)
     {
-        _accuracy?.OnMarker(marker);
-        foreach (var sink in _sinks) sink.OnMarker(marker);
+        lock (_outputGate)
+        {
+            _accuracy?.OnMarker(marker);
+            foreach (var sink in _sinks) sink.OnMarker(marker);
+        }
     }
 
     private void OnWindow(Window w)
@@ -269,10 +281,13 @@ internal sealed class DecodingSession : IDisposable
         if (_runner is null)
         {
             var p = _prediction;
-            SignalPower.LogMeanSquare(w, p.Values); // the window is band-passed: its mean square is the band power
-            p.Label = null;
-            p.Confidence = 0;
-            Emit(ticket);
+            lock (_outputGate)
+            {
+                SignalPower.LogMeanSquare(w, p.Values); // the window is band-passed: its mean square is the band power
+                p.Label = null;
+                p.Confidence = 0;
+                Emit(ticket);
+            }
             _addedTime.Add(Stopwatch.GetElapsedTime(complete).TotalMilliseconds);
             return;
         }
@@ -295,7 +310,7 @@ internal sealed class DecodingSession : IDisposable
     /// <summary>A window's class probabilities are back (on this thread, or on the shared runner's thread).</summary>
     private void OnResult(in WindowTicket ticket, ReadOnlySpan<float> probabilities)
     {
-        lock (_gate)
+        lock (_outputGate)
         {
             var p = _prediction;
             probabilities.CopyTo(p.Values);

@@ -95,30 +95,22 @@ public sealed class ReplaySource : IObservable<SourceEvent>
         // past) plays at once.
         var start = _scheduler.Now;
         var t0 = double.NaN;
-        var next = new SerialDisposable();
-        void ScheduleNext()
+        SignalChunk? due = null;
+        // Rx's recursive scheduling owns the chain of handles: storing each next step's handle by hand races with that
+        // step running on another thread and can cancel it, freezing the replay.
+        var run = _scheduler.Schedule(start, (Action<DateTimeOffset> self) =>
         {
-            if (cancel.IsDisposed) { enumerator.Dispose(); return; }
-            if (!enumerator.MoveNext()) { Finish(null); return; }
-            var chunk = enumerator.Current;
-            if (double.IsNaN(t0)) t0 = chunk.FirstTimestamp;
-            var offset = TimeSpan.FromSeconds(Math.Max(0, (chunk.LastTimestamp - t0) / _options.Speed));
-            next.Disposable = _scheduler.Schedule(start + offset, () =>
+            try
             {
-                try
-                {
-                    if (cancel.IsDisposed) { enumerator.Dispose(); return; }
-                    Emit(chunk);
-                    ScheduleNext();
-                }
-                catch (Exception e) { Finish(e); }
-            });
-        }
-        var first = _scheduler.Schedule(() =>
-        {
-            try { ScheduleNext(); }
+                if (cancel.IsDisposed) { enumerator.Dispose(); return; }
+                if (due is not null) Emit(due);
+                if (!enumerator.MoveNext()) { Finish(null); return; }
+                due = enumerator.Current;
+                if (double.IsNaN(t0)) t0 = due.FirstTimestamp;
+                self(start + TimeSpan.FromSeconds(Math.Max(0, (due.LastTimestamp - t0) / _options.Speed)));
+            }
             catch (Exception e) { Finish(e); }
         });
-        return StableCompositeDisposable.Create(cancel, first, next);
+        return StableCompositeDisposable.Create(cancel, run);
     }
 }

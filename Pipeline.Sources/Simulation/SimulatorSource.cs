@@ -104,7 +104,12 @@ public sealed class SimulatorSource : IObservable<SourceEvent>
                 return;
             }
             _start = scheduler.Now;
-            _scheduled.Disposable = scheduler.Schedule(this, _start, static (s, run) => run.Step(s));
+            // Rx's recursive scheduling keeps the chain's handle itself: storing each next step's handle by hand races
+            // with that step running on another thread (and can cancel it, freezing the source).
+            _scheduled.Disposable = scheduler.Schedule(_start, (Action<DateTimeOffset> self) =>
+            {
+                if (Step() is { } due) self(due);
+            });
         }
 
         private void RunFast(ICancelable? cancel)
@@ -115,14 +120,13 @@ public sealed class SimulatorSource : IObservable<SourceEvent>
             }
         }
 
-        private IDisposable Step(IScheduler scheduler)
+        // Emits the chunk that is due and returns when the next one is due (null once the run has ended).
+        private DateTimeOffset? Step()
         {
-            if (_disposed || !EmitNext()) return Disposable.Empty;
+            if (_disposed || !EmitNext()) return null;
             _chunkIndex++;
             var seconds = _chunkIndex * (double)_chunkFrames / (_source._simulation.SamplingRate * _source._pacing.Speed);
-            var due = _start + TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
-            _scheduled.Disposable = scheduler.Schedule(this, due, static (s, run) => run.Step(s));
-            return Disposable.Empty;
+            return _start + TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
         }
 
         // Emits one chunk and the markers inside it; false once the run has completed.
