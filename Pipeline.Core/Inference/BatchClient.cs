@@ -8,14 +8,7 @@ namespace Pipeline.Core.Inference;
 public sealed class BatchClient : IDisposable
 {
     private readonly BatchingModelRunner _owner;
-    private readonly float[] _slots;
-    private readonly WindowTicket[] _tickets;
-    private readonly int _windowSize;
-    private readonly object _gate = new();
-    private int _head;
-    private int _count;
-    private long _submitted;
-    private long _dropped;
+    private readonly WindowQueue _queue;
     private long _completed;
     private volatile bool _closed;
 
@@ -23,28 +16,24 @@ public sealed class BatchClient : IDisposable
     {
         _owner = owner;
         Session = session;
-        Capacity = Math.Max(1, capacity);
-        _windowSize = windowSize;
-        _slots = new float[Capacity * windowSize];
-        _tickets = new WindowTicket[Capacity];
+        _queue = new WindowQueue(capacity, windowSize, blockWhenFull);
         Handler = handler;
-        BlockWhenFull = blockWhenFull;
     }
 
     /// <summary>The session this client serves.</summary>
     public string Session { get; }
     /// <summary>Windows the queue holds at most.</summary>
-    public int Capacity { get; }
+    public int Capacity => _queue.Capacity;
     /// <summary>True: <see cref="Submit"/> waits for room (replay); false: it drops the oldest (live).</summary>
-    public bool BlockWhenFull { get; }
+    public bool BlockWhenFull => _queue.BlockWhenFull;
     /// <summary>Windows submitted.</summary>
-    public long Submitted => Interlocked.Read(ref _submitted);
+    public long Submitted => _queue.Submitted;
     /// <summary>Windows dropped because the queue was full.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => _queue.Dropped;
     /// <summary>Windows whose results were delivered.</summary>
     public long Completed => Interlocked.Read(ref _completed);
     /// <summary>Windows waiting in the queue.</summary>
-    public int Queued { get { lock (_gate) return _count; } }
+    public int Queued => _queue.Count;
 
     internal BatchResultHandler Handler { get; }
     internal bool IsClosed => _closed;
@@ -52,55 +41,11 @@ public sealed class BatchClient : IDisposable
     /// <summary>Queues a window (channels x samples, exactly as the model takes it). Allocation-free.</summary>
     public void Submit(ReadOnlySpan<float> window, in WindowTicket ticket)
     {
-        if (window.Length != _windowSize)
-            throw new ArgumentException($"A window of {window.Length} values does not fit the model's {_windowSize}.", nameof(window));
         ObjectDisposedException.ThrowIf(_closed, this);
-        var dropped = false;
-        lock (_gate)
-        {
-            if (_count == Capacity)
-            {
-                if (BlockWhenFull)
-                {
-                    while (_count == Capacity && !_closed) Monitor.Wait(_gate);
-                    ObjectDisposedException.ThrowIf(_closed, this);
-                }
-                else
-                {
-                    // A stale window is worth nothing in a live BCI: make room by dropping the oldest.
-                    _head = (_head + 1) % Capacity;
-                    _count--;
-                    _dropped++;
-                    dropped = true;
-                }
-            }
-            var slot = (_head + _count) % Capacity;
-            window.CopyTo(_slots.AsSpan(slot * _windowSize, _windowSize));
-            _tickets[slot] = ticket;
-            _count++;
-            _submitted++;
-        }
-        if (!dropped) _owner.OnQueued();
+        if (_queue.Enqueue(window, ticket)) _owner.OnQueued();
     }
 
-    /// <summary>Moves the oldest queued window into <paramref name="destination"/>; false when the queue is empty.</summary>
-    internal bool TryTake(Span<float> destination, out WindowTicket ticket)
-    {
-        lock (_gate)
-        {
-            if (_count == 0)
-            {
-                ticket = default;
-                return false;
-            }
-            _slots.AsSpan(_head * _windowSize, _windowSize).CopyTo(destination);
-            ticket = _tickets[_head];
-            _head = (_head + 1) % Capacity;
-            _count--;
-            if (BlockWhenFull) Monitor.PulseAll(_gate);
-            return true;
-        }
-    }
+    internal bool TryTake(Span<float> destination, out WindowTicket ticket) => _queue.TryDequeue(destination, out ticket);
 
     /// <summary>Why this client stopped receiving results (its handler threw), or null.</summary>
     public Exception? Failure { get; private set; }
@@ -137,13 +82,7 @@ public sealed class BatchClient : IDisposable
     {
         if (_closed) return;
         _closed = true;
-        lock (_gate)
-        {
-            var discarded = _count;
-            _count = 0;
-            Monitor.PulseAll(_gate);
-            _owner.OnDiscarded(discarded);
-        }
+        _owner.OnDiscarded(_queue.Close());
         _owner.Disconnect(this);
     }
 }

@@ -53,10 +53,8 @@ internal static class SessionSourceFactory
     }
 
     /// <summary>
-    /// One thread per paced source: its chunks (and the whole session behind them) run there in order. The sources
-    /// reschedule themselves from inside their own scheduled action; on the thread pool a step that is already due
-    /// can start on another thread before the previous one has stored its handle, which ends the chain (the session
-    /// stalls once it falls behind). On one event-loop thread the next step never starts before the current returns.
+    /// One thread per paced source: its chunks (and the whole session behind them) run there in order, and a slow
+    /// session cannot hold up the thread pool that the others' timers need.
     /// </summary>
     private static EventLoopScheduler PacingThread(string sessionId) =>
         new(start => new Thread(start) { IsBackground = true, Name = "source " + sessionId });

@@ -28,7 +28,31 @@ internal static class BenchVerb
         bench.Subcommands.Add(CreateReplay());
         bench.Subcommands.Add(CreateInference());
         bench.Subcommands.Add(CreateLatency());
+        bench.Subcommands.Add(CreateMicro());
         return bench;
+    }
+
+    private static Command CreateMicro()
+    {
+        var filter = new Option<string>("--filter") { Description = "Benchmarks to run (BenchmarkDotNet glob).", DefaultValueFactory = _ => "*" };
+        var command = new Command("micro", """
+            Micro-benchmarks of the hot path with BenchmarkDotNet and its memory diagnoser (allocated bytes per
+            operation): sliding windows and filtering per chunk, Euclidean alignment per window, and the batching
+            queue's enqueue + batch assembly per window. Runs in-process (no separate build). Build in Release first.
+
+            Examples:
+              pipeline bench micro
+              pipeline bench micro --filter *Alignment*
+            """) { filter };
+        command.SetAction(parse => UserError.Run(() =>
+        {
+            var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
+                .AddJob(BenchmarkDotNet.Jobs.JobExtensions.WithToolchain(BenchmarkDotNet.Jobs.Job.ShortRun, BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance))
+                .WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator);
+            var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks)]).Run(["--filter", parse.GetValue(filter)!], config);
+            return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+        }));
+        return command;
     }
 
     private static Command CreateLatency()

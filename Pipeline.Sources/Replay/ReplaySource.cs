@@ -98,7 +98,8 @@ public sealed class ReplaySource : IObservable<SourceEvent>
         SignalChunk? due = null;
         // Rx's recursive scheduling owns the chain of handles: storing each next step's handle by hand races with that
         // step running on another thread and can cancel it, freezing the replay.
-        var run = _scheduler.Schedule(start, (Action<DateTimeOffset> self) =>
+        // Relative due times: Rx re-evaluates absolute ones when it thinks the wall clock jumped.
+        var run = _scheduler.Schedule(TimeSpan.Zero, (Action<TimeSpan> self) =>
         {
             try
             {
@@ -107,7 +108,8 @@ public sealed class ReplaySource : IObservable<SourceEvent>
                 if (!enumerator.MoveNext()) { Finish(null); return; }
                 due = enumerator.Current;
                 if (double.IsNaN(t0)) t0 = due.FirstTimestamp;
-                self(start + TimeSpan.FromSeconds(Math.Max(0, (due.LastTimestamp - t0) / _options.Speed)));
+                var wait = start + TimeSpan.FromSeconds(Math.Max(0, (due.LastTimestamp - t0) / _options.Speed)) - _scheduler.Now;
+                self(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
             }
             catch (Exception e) { Finish(e); }
         });

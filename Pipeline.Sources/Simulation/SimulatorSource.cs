@@ -106,9 +106,12 @@ public sealed class SimulatorSource : IObservable<SourceEvent>
             _start = scheduler.Now;
             // Rx's recursive scheduling keeps the chain's handle itself: storing each next step's handle by hand races
             // with that step running on another thread (and can cancel it, freezing the source).
-            _scheduled.Disposable = scheduler.Schedule(_start, (Action<DateTimeOffset> self) =>
+            // Relative due times: Rx re-evaluates absolute ones when it thinks the wall clock jumped.
+            _scheduled.Disposable = scheduler.Schedule(TimeSpan.Zero, (Action<TimeSpan> self) =>
             {
-                if (Step() is { } due) self(due);
+                if (Step() is not { } due) return;
+                var wait = due - scheduler.Now;
+                self(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
             });
         }
 

@@ -1,0 +1,64 @@
+using Pipeline.Core.Inference;
+
+namespace Pipeline.Host.Sessions;
+
+/// <summary>
+/// One <see cref="BatchingModelRunner"/> per model file and device, shared by every session of the process that uses
+/// that model: sessions lease it, and the last lease to end disposes it.
+/// </summary>
+internal static class SharedRunnerPool
+{
+    private static readonly object Gate = new();
+    private static readonly Dictionary<(string Model, ExecutionDevice Device), Entry> Runners = [];
+
+    /// <summary>Leases the shared runner for a model and device, loading and warming it on first use.</summary>
+    public static Lease Acquire(string modelPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log)
+    {
+        var key = (Path.GetFullPath(modelPath), runner.Device);
+        lock (Gate)
+        {
+            if (!Runners.TryGetValue(key, out var entry))
+                Runners[key] = entry = new Entry(BatchingModelRunner.Load(modelPath, runner, batching, log));
+            entry.Leases++;
+            return new Lease(key, entry.Runner);
+        }
+    }
+
+    private static void Release((string, ExecutionDevice) key)
+    {
+        lock (Gate)
+        {
+            if (!Runners.TryGetValue(key, out var entry) || --entry.Leases > 0) return;
+            Runners.Remove(key);
+            entry.Runner.Dispose();
+        }
+    }
+
+    private sealed class Entry(BatchingModelRunner runner)
+    {
+        public BatchingModelRunner Runner { get; } = runner;
+        public int Leases { get; set; }
+    }
+
+    /// <summary>A session's use of a shared runner; dispose it when the session ends.</summary>
+    public sealed class Lease : IDisposable
+    {
+        private readonly (string, ExecutionDevice) _key;
+        private int _released;
+
+        internal Lease((string, ExecutionDevice) key, BatchingModelRunner runner)
+        {
+            _key = key;
+            Runner = runner;
+        }
+
+        /// <summary>The shared runner.</summary>
+        public BatchingModelRunner Runner { get; }
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Release(_key);
+        }
+    }
+}
