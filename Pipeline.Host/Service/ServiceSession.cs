@@ -119,7 +119,10 @@ internal sealed class ServiceSession
                 sinks.Add(recorder);
             }
             sinks.Add(counters);
-            _decoder = SessionFactory.CreateDecoder(source.Description, Settings(), sinks, line => _log.LogInformation("session {Session}: {Note}", Id, line));
+            // A live stream (LSL, or a source at real pace) drops its oldest window when the shared model falls behind;
+            // a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
+            var blockWhenFull = _config.Source!.Kind != "lsl" && _config.Source.Speed > 1;
+            _decoder = SessionFactory.CreateDecoder(source.Description, Settings(), sinks, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
             var events = source.Events.Do(e =>
             {
                 counters.OnSourceEvent(e);

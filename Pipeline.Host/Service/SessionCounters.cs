@@ -27,7 +27,7 @@ internal sealed class SessionCounters : IPipelineSink
     public long Markers => Volatile.Read(ref _markers);
     /// <summary>Windows cut (predicted or skipped).</summary>
     public long Windows => Volatile.Read(ref _windows);
-    /// <summary>Windows skipped (non-finite samples).</summary>
+    /// <summary>Windows without a prediction: skipped (non-finite samples) or dropped at a shared runner.</summary>
     public long Skipped => Math.Max(0, Windows - Volatile.Read(ref _predictions));
     /// <summary>Commands decided.</summary>
     public long Commands => Volatile.Read(ref _commands);

@@ -12,7 +12,13 @@ namespace Pipeline.Host.Service;
 internal static class SessionFactory
 {
     /// <summary>Builds the decoder for a stream; checks the stream against the model card (throws <see cref="PipelineException"/>).</summary>
-    public static SessionDecoder CreateDecoder(StreamDescription stream, DecodingSettings settings, IReadOnlyList<IPipelineSink> sinks, Action<string> log)
+    /// <param name="stream">The source's stream.</param>
+    /// <param name="settings">The session's decoding settings.</param>
+    /// <param name="sinks">Its sinks.</param>
+    /// <param name="log">Where the device and batching lines go.</param>
+    /// <param name="blockWhenFull">False for live sources (a full queue drops the oldest window); true for sources that
+    /// run as fast as possible, which should wait instead.</param>
+    public static SessionDecoder CreateDecoder(StreamDescription stream, DecodingSettings settings, IReadOnlyList<IPipelineSink> sinks, Action<string> log, bool blockWhenFull = false)
     {
         if (settings.ModelPath is null)
         {
@@ -24,7 +30,7 @@ internal static class SessionFactory
         var lease = SharedRunnerPool.Acquire(settings.ModelPath, settings.Runner, new BatchingOptions(), log);
         try
         {
-            var session = new DecodingSession(stream, settings, sinks, log, lease.Runner);
+            var session = new DecodingSession(stream, settings, sinks, log, lease.Runner, blockWhenFull);
             return new SessionDecoder(session, () => session.Dropped, lease);
         }
         catch

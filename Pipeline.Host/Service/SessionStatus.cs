@@ -40,7 +40,8 @@ internal sealed record SessionStatus
             Frames = c.Frames,
             Markers = c.Markers,
             Windows = c.Windows,
-            Skipped = c.Skipped,
+            // Windows without a prediction were either skipped (NaN/Inf) or dropped at the shared runner.
+            Skipped = Math.Max(0, c.Skipped - s.Drops),
             Drops = s.Drops,
             Gaps = c.Gaps,
             Commands = c.Commands,

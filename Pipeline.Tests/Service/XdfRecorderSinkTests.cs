@@ -24,7 +24,7 @@ public sealed class XdfRecorderSinkTests
             float firstValue = float.NaN;
             double firstTime = double.NaN;
             var recorder = new XdfRecorderSink(path, sim.Description, new XdfRecorderOptions { Session = "t", FlushInterval = TimeSpan.FromMilliseconds(50) });
-            var decoder = SessionFactory.CreateDecoder(sim.Description, new DecodingSettings { Session = "t", ModelPath = DemoModel, Decisions = new() { Threshold = 0.55, RefractorySeconds = 0.5 } }, [recorder, counters], _ => { });
+            var decoder = SessionFactory.CreateDecoder(sim.Description, new DecodingSettings { Session = "t", ModelPath = DemoModel, Decisions = new() { Threshold = 0.55, RefractorySeconds = 0.5 } }, [recorder, counters], _ => { }, blockWhenFull: true);
             using (decoder)
             {
                 var events = System.Reactive.Linq.Observable.Do(sim, e =>
