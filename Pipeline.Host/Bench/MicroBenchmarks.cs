@@ -49,8 +49,14 @@ public class HotPathBenchmarks
         _aligned = new float[_window.Length];
         _queue = new WindowQueue(8, _window.Length, blockWhenFull: false);
         _bucket = new float[32 * _window.Length];
-        // Warm the chains so their buffers exist before measuring.
+        // Warm everything up so buffers exist and the JIT has settled before measuring.
         for (var i = 0; i < 200; i++) { Next(); _windowing.OnNext(_chunk); _filtering.OnNext(_chunk); }
+        for (var i = 0; i < 300; i++)
+        {
+            _alignment.Apply(_window, _aligned, WindowSamples);
+            _queue.Enqueue(_window, new WindowTicket(i, 0, 4, 0));
+            _queue.TryDequeue(_bucket.AsSpan(0, _window.Length), out _);
+        }
     }
 
     private void Next()

@@ -29,7 +29,46 @@ internal static class BenchVerb
         bench.Subcommands.Add(CreateInference());
         bench.Subcommands.Add(CreateLatency());
         bench.Subcommands.Add(CreateMicro());
+        bench.Subcommands.Add(CreateLoopback());
         return bench;
+    }
+
+    private static Command CreateLoopback()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "The ONNX model (default: the demo model)." };
+        var seconds = new Option<double>("--seconds") { Description = "How long the amplifier plays.", DefaultValueFactory = _ => 30 };
+        var device = CommonOptions.Device();
+        var config = LslOptions.Config();
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var command = new Command("loopback", """
+            End-to-end latency over LSL, as on a real setup: an LSL outlet plays a simulated amplifier, a live
+            session decodes it and sends every decision out as an LSL marker, and an inlet receives them. Reports the
+            distribution of (command received − newest sample pushed), both on the LSL clock. Loopback only by default;
+            with --lsl-config the streams use that configuration.
+
+            Examples:
+              pipeline bench loopback
+              pipeline bench loopback --seconds 120 --json loopback.json
+            """) { model, seconds, device, config, json };
+        command.SetAction(parse => UserError.Run(() =>
+        {
+            var cfg = parse.GetValue(config) is { } path ? LslOptions.Load(path) : LslLoopback.Config();
+            var modelPath = parse.GetValue(model) ?? DemoVerb.Locate(DemoVerb.DemoModel) ?? throw new PipelineException($"The demo model {DemoVerb.DemoModel} was not found; give --model.");
+            var r = CommandLoopbackBench.Run(modelPath, parse.GetValue(seconds), cfg, new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
+                line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+            var table = new Table().AddColumns("measure", "value");
+            table.AddRow("amplifier", $"{r.SamplesPushed} samples in {r.Seconds.ToString("G", Inv)} s");
+            table.AddRow("commands received", r.Commands.ToString(Inv));
+            table.AddRow("command received − newest sample pushed: min / p50 / p95 / p99 / max (ms)",
+                $"{r.MinMs.ToString("F2", Inv)} / {r.P50Ms.ToString("F2", Inv)} / {r.P95Ms.ToString("F2", Inv)} / {r.P99Ms.ToString("F2", Inv)} / {r.MaxMs.ToString("F2", Inv)}");
+            table.AddRow("command received − newest sample's own time stamp (adds the amplifier's 40 ms chunking): p50 / p99 (ms)", $"{r.SampledP50Ms.ToString("F2", Inv)} / {r.SampledP99Ms.ToString("F2", Inv)}");
+            table.AddRow("gaps in the received EEG", r.Gaps.ToString(Inv));
+            AnsiConsole.MarkupLine($"[bold]bench loopback[/] {Markup.Escape(modelPath)}");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is { } j) File.WriteAllText(j, JsonSerializer.Serialize(r, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }));
+        return command;
     }
 
     private static Command CreateMicro()
@@ -207,6 +246,27 @@ internal static class BenchVerb
             allocatingBytes = (GC.GetAllocatedBytesForCurrentThread() - before) / Math.Max(1, count);
         }
 
+        // The batching's own cost at batch 32: 32 sessions queue one window each, one batch runs them; everything the
+        // runner does besides the model's run (taking the windows, copying them into the bucket, handing results back).
+        double overhead32;
+        double model32;
+        using (var shared = BatchingModelRunner.Load(modelPath, runnerOptions, new BatchingOptions { MaxBatch = 32, MaxDelay = TimeSpan.FromMilliseconds(200), QueueCapacity = 2 }))
+        {
+            var size = shared.Model.Channels * shared.Model.Samples;
+            var window = new float[size];
+            var clients = Enumerable.Range(0, 32).Select(i => shared.Connect($"s{i}", (in WindowTicket _, ReadOnlySpan<float> _) => { }, blockWhenFull: true)).ToArray();
+            for (var round = 0; round < 2 + Math.Max(3, repeat * 2); round++)
+            {
+                if (round == 2) shared.ResetCounters();
+                foreach (var c in clients) c.Submit(window, new WindowTicket(round, 0, 4, 0));
+                foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+            }
+            overhead32 = (shared.CycleTicks - shared.ModelTicks) * 100.0 / shared.ModelTicks;
+            model32 = shared.ModelTicks * 1000.0 / Stopwatch.Frequency / Math.Max(1, shared.Batches);
+            AnsiConsole.MarkupLine($"[grey]batch 32: {shared.Batches} batches of {shared.MeanBatchSize.ToString("F1", Inv)} windows; model {model32.ToString("F2", Inv)} ms per batch[/]");
+            foreach (var c in clients) c.Dispose();
+        }
+
         var rows = new List<LatencyRow>
         {
             new("model run, pre-bound IoBinding runner (ours)", model.Quantile(0.5), model.Quantile(0.99), model.Quantile(1), model.Count, double.NaN),
@@ -221,8 +281,9 @@ internal static class BenchVerb
                 double.IsNaN(r.BytesPerWindow) ? "-" : r.BytesPerWindow.ToString("F0", Inv));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("[grey]bytes / window of the last row: everything the session allocated per window, including opening the file and loading the model once per replay.[/]");
+        AnsiConsole.MarkupLine($"batching overhead at batch 32 (everything but the model's run, as a share of the model's time, measured in the same batches): [bold]{overhead32.ToString("F2", Inv)} %[/] of {model32.ToString("F1", Inv)} ms");
         if (jsonPath is not null)
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { model = modelPath, recording = recordingPath, device = deviceName, threads, repeat, rows }, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { model = modelPath, recording = recordingPath, device = deviceName, threads, repeat, rows, batch32OverheadPercent = overhead32, batch32ModelMs = model32 }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
