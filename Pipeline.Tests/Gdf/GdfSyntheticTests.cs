@@ -40,6 +40,18 @@ public class GdfSyntheticTests
             gdf.Events.Select(m => (m.Timestamp, m.Text, m.Duration)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_event_tables_own_rate_times_its_events_in_either_versions_layout(bool version2)
+    {
+        // GDF 1 stores the rate as uint24 before a uint32 count; GDF 2 a uint24 count before a float32 rate.
+        var w = new GdfTestWriter { Version2 = version2, EventRate = 1000, Events = [(2001, 781, 500), (1, 769, 0)] };
+        using var tmp = new TempFile(w.Build(), ".gdf");
+        using var gdf = GdfFile.Open(tmp.Path);
+        Assert.Equal([(0.0, "769", 0.0), (2.0, "781", 0.5)], gdf.Events.Select(m => (m.Timestamp, m.Text, m.Duration)));
+    }
+
     [Fact]
     public void Recording_streams_frames_with_continuous_timestamps_across_chunk_and_record_boundaries()
     {

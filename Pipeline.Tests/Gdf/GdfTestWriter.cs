@@ -12,6 +12,8 @@ internal sealed class GdfTestWriter
     public int Records { get; init; } = 5;
     public uint DurationNumerator { get; init; } = 1;
     public uint DurationDenominator { get; init; } = 2;
+    /// <summary>The event table's own rate (0: the signal rate).</summary>
+    public int EventRate { get; init; }
     public (uint Position, ushort Type, uint Duration)[] Events { get; init; } = [(1, 768, 0), (9, 769, 4), (17, 770, 2)];
 
     /// <summary>The stored value of sample s of record r, signal i.</summary>
@@ -65,10 +67,11 @@ internal sealed class GdfTestWriter
         if (Version2)
         {
             e[1] = (byte)n; e[2] = (byte)(n >> 8); e[3] = (byte)(n >> 16);
-            BinaryPrimitives.WriteSingleLittleEndian(e[4..], 0);
+            BinaryPrimitives.WriteSingleLittleEndian(e[4..], EventRate);
         }
         else
         {
+            e[1] = (byte)EventRate; e[2] = (byte)(EventRate >> 8); e[3] = (byte)(EventRate >> 16);
             BinaryPrimitives.WriteUInt32LittleEndian(e[4..], (uint)n);
         }
         for (var k = 0; k < n; k++)
