@@ -30,7 +30,7 @@ public static class RecordingFormats
         if (head.StartsWith("XDF:"u8)) return XdfRecording.Open(path);
         if (head.StartsWith("0       "u8) || (n == 8 && head[0] == 0xFF && head[1..].SequenceEqual("BIOSEMI"u8))) return EdfRecording.Open(path);
         if (head.StartsWith("GDF"u8))
-            throw new PipelineException($"'{path}' is a GDF file, which pipeline does not read; convert it to EDF+ or XDF (e.g. with MNE-Python or EEGLAB) and replay that.");
+            return GdfRecording.Open(path);
         throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF recording (its first bytes are not 'XDF:' or an EDF version field); give a recording in one of those formats.");
     }
 }

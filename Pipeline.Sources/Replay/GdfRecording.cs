@@ -1,0 +1,127 @@
+using Pipeline.Core.Signals;
+using Pipeline.Sources.Gdf;
+
+namespace Pipeline.Sources.Replay;
+
+/// <summary>
+/// A GDF 1.x/2.x file as a <see cref="Recording"/>: its signals grouped by sampling rate into one stream per rate
+/// (channels in header order), its event table as markers whose text is the event type code (e.g. <c>769</c>).
+/// Timestamps are seconds from the start of the file.
+/// </summary>
+public sealed class GdfRecording : Recording
+{
+    // Records are read in batches of about this many frames, so one-sample records cost no call per sample.
+    private const int BatchFrames = 4096;
+
+    private GdfFile _file = null!;
+    private int[][] _groups = [];
+
+    /// <summary>Opens the file and reads its header and event table.</summary>
+    public static new GdfRecording Open(string path)
+    {
+        var file = GdfFile.Open(path);
+        try
+        {
+            var groups = file.RateGroups();
+            var streams = new List<RecordedStream>();
+            var name = System.IO.Path.GetFileNameWithoutExtension(path);
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var signals = groups[g];
+                var rate = signals[0].SampleRate;
+                var description = new StreamDescription(
+                    groups.Count == 1 ? name : $"{name} ({rate:G} Hz)",
+                    "EEG",
+                    signals.Select(s => s.Label).ToArray(),
+                    rate,
+                    FormatOf(signals),
+                    signals.Select(s => s.PhysicalDimension).ToArray(),
+                    file.RecordingId);
+                var frames = (long)file.RecordCount * signals[0].SamplesPerRecord;
+                streams.Add(new RecordedStream(g, description, frames, frames == 0 ? double.NaN : 0, frames == 0 ? double.NaN : (frames - 1) / rate));
+            }
+            return new GdfRecording
+            {
+                Path = path,
+                Format = "GDF " + file.Version,
+                Streams = streams,
+                Markers = file.Events,
+                Warnings = file.Warnings,
+                _file = file,
+                _groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
+            };
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
+        var signals = _groups[streamIndex];
+        var description = Streams[streamIndex].Description;
+        var channels = signals.Length;
+        var spr = _file.Signals[signals[0]].SamplesPerRecord;
+        var rate = description.NominalRate;
+        var perBatch = Math.Max(1, BatchFrames / spr);
+        var batch = new float[perBatch * spr * channels];
+        var output = new SignalChunk(description, chunkFrames);
+        var filled = 0;
+        long frame = 0;
+        for (var r = 0; r < _file.RecordCount;)
+        {
+            var got = _file.ReadRecords(r, perBatch, signals, batch);
+            if (got == 0) break;
+            r += got;
+            var available = got * spr;
+            for (var s = 0; s < available;)
+            {
+                var take = Math.Min(chunkFrames - filled, available - s);
+                if (filled == 0) output.Reset(description, chunkFrames);
+                batch.AsSpan(s * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
+                // GDF records follow one another without gaps, so a frame's time is its index over the rate.
+                for (var k = 0; k < take; k++) output.Timestamps[filled + k] = (frame + s + k) / rate;
+                filled += take;
+                s += take;
+                if (filled == chunkFrames)
+                {
+                    yield return output;
+                    filled = 0;
+                }
+            }
+            frame += available;
+        }
+        if (filled > 0)
+        {
+            output.Reset(description, filled);
+            yield return output;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _file.Dispose();
+        base.Dispose();
+    }
+
+    // The stored sample type of a stream (for information only: samples are delivered as physical floats).
+    private static ValueFormat FormatOf(IReadOnlyList<GdfSignal> signals)
+    {
+        var type = signals[0].TypeCode;
+        if (signals.Any(s => s.TypeCode != type)) return ValueFormat.Double64;
+        return type switch
+        {
+            1 => ValueFormat.Int8,
+            2 or 3 => ValueFormat.Int16,
+            4 or 5 => ValueFormat.Int32,
+            6 or 7 or 8 => ValueFormat.Int64,
+            16 => ValueFormat.Float32,
+            _ => ValueFormat.Double64,
+        };
+    }
+}
