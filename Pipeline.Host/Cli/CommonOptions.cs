@@ -10,7 +10,7 @@ internal static class CommonOptions
 {
     public static Argument<string> RecordingArgument() => new("file")
     {
-        Description = "An XDF (LabRecorder) or EDF/EDF+/BDF recording.",
+        Description = "An XDF (LabRecorder), EDF/EDF+/BDF or GDF recording.",
     };
 
     public static Option<double[]> Band(string description = "Band-pass edges in Hz, e.g. --band 8 30 (causal Butterworth, order 4).") => new("--band")

@@ -5,12 +5,12 @@ namespace Pipeline.Sources.Replay;
 /// <summary>Recognises a recording's format by its first bytes, never by its extension alone.</summary>
 public static class RecordingFormats
 {
-    /// <summary>Opens <paramref name="path"/> as XDF or EDF/EDF+/BDF.</summary>
+    /// <summary>Opens <paramref name="path"/> as XDF, EDF/EDF+/BDF or GDF.</summary>
     public static Recording Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Directory.Exists(path))
-            throw new PipelineException($"'{path}' is a folder, not a recording; give the path of an .xdf, .edf or .bdf file.");
+            throw new PipelineException($"'{path}' is a folder, not a recording; give the path of an .xdf, .edf, .bdf or .gdf file.");
         if (!File.Exists(path))
             throw new PipelineException($"The recording '{path}' does not exist; check the path (recordings/ holds the demo, e.g. recordings/demo-mi.xdf).");
         Span<byte> head = stackalloc byte[8];
@@ -31,6 +31,6 @@ public static class RecordingFormats
         if (head.StartsWith("0       "u8) || (n == 8 && head[0] == 0xFF && head[1..].SequenceEqual("BIOSEMI"u8))) return EdfRecording.Open(path);
         if (head.StartsWith("GDF"u8))
             return GdfRecording.Open(path);
-        throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF recording (its first bytes are not 'XDF:' or an EDF version field); give a recording in one of those formats.");
+        throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF (nor a GDF) recording (its first bytes are not 'XDF:', an EDF version field or 'GDF'); give a recording in one of those formats.");
     }
 }
