@@ -13,7 +13,7 @@ internal static class ServiceEndpoints
         app.MapGet("/health", () => Health(host));
         app.MapGet("/health/ready", () => Health(host));
         app.MapGet("/health/live", () => Results.Json(new { live = true }));
-        app.MapGet("/status", () => Results.Json(new { ready = host.Ready, sessions = host.Sessions.Select(SessionStatus.Of).ToArray() }));
+        app.MapGet("/status", () => Results.Json(new { ready = host.Ready, process = ProcessStatus(), sessions = host.Sessions.Select(SessionStatus.Of).ToArray() }));
         app.MapPost("/sessions/{id}/start", (string id) =>
         {
             if (!host.ById.TryGetValue(id, out var s)) return NotFound(id);
@@ -39,4 +39,18 @@ internal static class ServiceEndpoints
     private static IResult NotFound(string id) => Results.Json(new { error = $"no session '{id}'" }, statusCode: StatusCodes.Status404NotFound);
 
     private static string Name(SessionState state) => state.ToString().ToLowerInvariant();
+
+    // Memory as the operating system and the garbage collector see it, so a soak can tell a leak from a warm-up.
+    private static object ProcessStatus()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var gc = GC.GetGCMemoryInfo();
+        return new
+        {
+            workingSetMb = Math.Round(process.WorkingSet64 / 1048576.0, 1),
+            managedHeapMb = Math.Round(gc.HeapSizeBytes / 1048576.0, 1),
+            managedLiveMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
+            gen2Collections = GC.CollectionCount(2),
+        };
+    }
 }

@@ -44,7 +44,8 @@ public sealed class LslSource : IDisposable
         var info = found[0];
         if (info.ChannelFormat == ChannelFormat.Undefined)
             throw new PipelineException($"LSL stream '{info.Name}' has an unknown channel format; it cannot be read.");
-        var inlet = new StreamInlet(info, processing: ProcessingOptions.ClockSync, config: options.Config);
+        // A live session reads continuously: 30 s of buffer rides out a stall without holding liblsl's default 6 minutes.
+        var inlet = new StreamInlet(info, maxBuflen: 30, processing: ProcessingOptions.ClockSync, config: options.Config);
         try
         {
             var full = inlet.Info(Math.Max(1, options.ResolveTimeout));
