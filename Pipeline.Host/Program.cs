@@ -34,6 +34,7 @@ internal static class Program
         root.Subcommands.Add(EpochsVerb.Create());
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(BenchVerb.Create());
+        ListenVerb.Attach(root);
         DemoVerb.Attach(root);
         return root.Parse(args).Invoke();
     }
