@@ -69,6 +69,10 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--corpus-out", help="only synthesise the corpus into this .npz (int16) and stop")
+    ap.add_argument("--corpus-in", help="read the corpus from this .npz instead of synthesising it (e.g. on a GPU host without espeak-ng)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--lr", type=float, default=5e-4)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     rng = random.Random(a.seed)
@@ -77,7 +81,15 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     t0 = time.time()
-    segs, n_synth, n_real = corpus(rng, a.sentences, a.threads)
+    if a.corpus_in:
+        z = np.load(a.corpus_in)
+        segs, n_synth, n_real = z["segments"].astype(np.float32) / 32767.0, int(z["espeak_sentences"]), int(z["real_files"])
+    else:
+        segs, n_synth, n_real = corpus(rng, a.sentences, a.threads)
+    if a.corpus_out:
+        np.savez(a.corpus_out, segments=(np.clip(segs, -1, 1) * 32767).astype(np.int16), espeak_sentences=n_synth, real_files=n_real)
+        print(f"wrote {a.corpus_out}: {len(segs)} segments")
+        return
     print(f"corpus: {len(segs)} x 2 s segments ({n_synth} espeak sentences, {n_real} real files) in {time.time() - t0:.0f} s", flush=True)
     with torch.no_grad():
         feats = torch.cat([mfcc_features(torch.from_numpy(segs[i:i + 64])) for i in range(0, len(segs), 64)])
@@ -87,10 +99,11 @@ def main():
     targets = torch.from_numpy(km.predict(flat).astype(np.int64)).reshape(feats.shape[0], feats.shape[1])
     print(f"k-means: {a.clusters} clusters over {len(flat)} MFCC frames, inertia/frame {km.inertia_ / len(flat):.2f}", flush=True)
 
-    model = ssl_model.tiny_upstream()
+    dev = torch.device(a.device)
+    model = ssl_model.tiny_upstream().to(dev)
     D = ssl_model.TINY["encoder_embed_dim"]
-    mask_emb = nn.Parameter(torch.empty(D).uniform_())
-    predictor = nn.Linear(D, a.clusters)
+    mask_emb = nn.Parameter(torch.empty(D, device=dev).uniform_())
+    predictor = nn.Linear(D, a.clusters).to(dev)
     params = list(model.parameters()) + [mask_emb] + list(predictor.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
     x_all = torch.from_numpy(segs)
@@ -99,10 +112,10 @@ def main():
     model.train()
     while time.time() < deadline:
         idx = torch.randint(0, len(x_all), (a.batch,))
-        x = x_all[idx]
-        y = targets[idx]
-        m = span_mask(a.batch, y.shape[1], rng)
-        lr = 5e-4 * min(1.0, (step + 1) / 100)
+        x = x_all[idx].to(dev)
+        y = targets[idx].to(dev)
+        m = span_mask(a.batch, y.shape[1], rng).to(dev)
+        lr = a.lr * min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
             g["lr"] = lr
         h = ssl_model.hidden_states(model, x, mask=m, mask_emb=mask_emb)
@@ -114,15 +127,19 @@ def main():
         opt.step()
         with torch.no_grad():
             acc = (logits[m].argmax(-1) == y[m]).float().mean().item()
-        if step % 20 == 0:
+        if step % (20 if a.device == "cpu" else 200) == 0:
             print(f"step {step} loss {loss.item():.3f} masked-acc {acc:.3f} ({time.time() - t0:.0f} s)", flush=True)
             log.append(dict(step=step, loss=loss.item(), masked_acc=acc))
         step += 1
-    model.eval()
+    model.eval().cpu()
+    # Weights also as plain numpy arrays: readable by any torch version (GPU host and Debian's 1.13 differ).
+    np.savez(os.path.join(a.out, "upstream-weights.npz"), **{k: v.numpy() for k, v in model.state_dict().items()})
     torch.save(dict(config=ssl_model.TINY, state=model.state_dict(), steps=step, log=log, clusters=a.clusters,
                     segments=len(segs), espeak_sentences=n_synth, real_files=n_real, command=" ".join(sys.argv)),
                os.path.join(a.out, "upstream.pt"))
-    json.dump(dict(steps=step, final=log[-1] if log else None, segments=len(segs)), open(os.path.join(a.out, "pretrain.json"), "w"), indent=1)
+    json.dump(dict(config=ssl_model.TINY, steps=step, log=log, final=log[-1] if log else None, clusters=a.clusters, segments=len(segs),
+                   espeak_sentences=n_synth, real_files=n_real, command=" ".join(sys.argv), device=a.device, torch=torch.__version__,
+                   seconds=time.time() - t0), open(os.path.join(a.out, "pretrain.json"), "w"), indent=1)
     print(f"saved after {step} steps, {time.time() - t0:.0f} s")
 
 

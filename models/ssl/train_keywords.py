@@ -66,7 +66,7 @@ def build_sets(rng, per_command, per_unknown, threads):
 def features(upstream, xs, batch=32):
     out = []
     for i in range(0, len(xs), batch):
-        out.append(ssl_model.hidden_states(upstream, torch.from_numpy(np.stack(xs[i:i + batch]))).half())
+        out.append(ssl_model.hidden_states(upstream, torch.from_numpy(np.stack(xs[i:i + batch]))))
     return torch.cat(out, 1)  # [L, N, T, D]
 
 
@@ -81,7 +81,7 @@ def train_head(kind, H, y, L, D, epochs, rng_seed):
         tot, correct = 0.0, 0
         for i in range(0, n, 64):
             idx = perm[i:i + 64]
-            logits, _ = model(H[:, idx].float())
+            logits, _ = model(H[:, idx])
             loss = F.cross_entropy(logits, y[idx])
             opt.zero_grad()
             loss.backward()
@@ -129,9 +129,16 @@ def main():
     np.random.seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
-    ck = torch.load(a.checkpoint)
+    if os.path.isdir(a.checkpoint):  # a pretraining run folder: pretrain.json + upstream-weights.npz (any torch version)
+        ck = json.load(open(os.path.join(a.checkpoint, "pretrain.json")))
+        ck["config"]["extractor_conv_layer_config"] = [tuple(c) for c in ck["config"]["extractor_conv_layer_config"]]
+        z = np.load(os.path.join(a.checkpoint, "upstream-weights.npz"))
+        state = {k.replace("parametrizations.weight.original0", "weight_g").replace("parametrizations.weight.original1", "weight_v"): torch.from_numpy(z[k]) for k in z.files}
+    else:
+        ck = torch.load(a.checkpoint)
+        state = ck["state"]
     upstream = ssl_model.wav2vec2_model(**ck["config"])
-    upstream.load_state_dict(ck["state"])
+    upstream.load_state_dict(state)
     upstream.eval()
     L, D = ck["config"]["encoder_num_layers"] + 1, ck["config"]["encoder_embed_dim"]
 
