@@ -72,6 +72,8 @@ def main():
     ap.add_argument("--corpus-out", help="only synthesise the corpus into this .npz (int16) and stop")
     ap.add_argument("--corpus-in", help="read the corpus from this .npz instead of synthesising it (e.g. on a GPU host without espeak-ng)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--max-segments", type=int, default=950)
+    ap.add_argument("--crop", type=float, default=0, help="train on random crops of this many seconds (cheaper steps)")
     ap.add_argument("--lr", type=float, default=5e-4)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -87,7 +89,9 @@ def main():
     else:
         segs, n_synth, n_real = corpus(rng, a.sentences, a.threads)
     if a.corpus_out:
-        np.savez(a.corpus_out, segments=(np.clip(segs, -1, 1) * 32767).astype(np.int16), espeak_sentences=n_synth, real_files=n_real)
+        if len(segs) > a.max_segments:  # the transfer to a GPU host is limited in size
+            segs = segs[np.random.RandomState(a.seed).permutation(len(segs))[:a.max_segments]]
+        np.savez_compressed(a.corpus_out, segments=(np.clip(segs, -1, 1) * 32767).astype(np.int16), espeak_sentences=n_synth, real_files=n_real)
         print(f"wrote {a.corpus_out}: {len(segs)} segments")
         return
     print(f"corpus: {len(segs)} x 2 s segments ({n_synth} espeak sentences, {n_real} real files) in {time.time() - t0:.0f} s", flush=True)
@@ -112,16 +116,26 @@ def main():
     model.train()
     while time.time() < deadline:
         idx = torch.randint(0, len(x_all), (a.batch,))
-        x = x_all[idx].to(dev)
-        y = targets[idx].to(dev)
+        x = x_all[idx]
+        y = targets[idx]
+        if a.crop:
+            frames = ssl_model.frames_for(int(a.crop * data.RATE))
+            f0 = rng.randint(0, y.shape[1] - frames)
+            x = x[:, f0 * 320: f0 * 320 + int(a.crop * data.RATE)]
+            y = y[:, f0:f0 + frames]
+        x, y = x.to(dev), y.to(dev)
         m = span_mask(a.batch, y.shape[1], rng).to(dev)
         lr = a.lr * min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
             g["lr"] = lr
+        if not m.any():  # an empty mask would make the loss NaN (mean over no frames)
+            continue
         h = ssl_model.hidden_states(model, x, mask=m, mask_emb=mask_emb)
         logits = predictor(h[-1])
         loss = F.cross_entropy(logits[m], y[m])
         opt.zero_grad()
+        if not torch.isfinite(loss):
+            raise SystemExit(f"loss is {loss.item()} at step {step}; lower --lr")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()

@@ -39,6 +39,8 @@ def hidden_states(model, wave, mask=None, mask_emb=None):
     out = [x]
     for layer in t.layers:
         x = layer(x, None)
+        if isinstance(x, tuple):  # torchaudio >= 2.0 layers also return a position bias
+            x = x[0]
         out.append(x)
     if t.layer_norm_first:
         out[-1] = t.layer_norm(out[-1])

@@ -70,11 +70,12 @@ def features(upstream, xs, batch=32):
     return torch.cat(out, 1)  # [L, N, T, D]
 
 
-def train_head(kind, H, y, L, D, epochs, rng_seed):
+def train_head(kind, H, y, L, D, epochs, rng_seed, lr=2e-3):
     torch.manual_seed(rng_seed)
     interface = ssl_model.WeightedSum(L, D) if kind == "ws" else ssl_model.HConv(L, D)
     model = ssl_model.InterfaceHead(interface, ssl_model.KeywordHead(interface.out_dim, len(data.CLASSES)))
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-3)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     n = H.shape[1]
     for ep in range(epochs):
         perm = torch.randperm(n)
@@ -88,6 +89,7 @@ def train_head(kind, H, y, L, D, epochs, rng_seed):
             opt.step()
             tot += loss.item() * len(idx)
             correct += (logits.argmax(-1) == y[idx]).sum().item()
+        sched.step()
         if ep % 5 == 0 or ep == epochs - 1:
             print(f"  {kind} epoch {ep} loss {tot / n:.3f} acc {correct / n:.3f}", flush=True)
     return model.eval()
@@ -119,8 +121,9 @@ def main():
     ap.add_argument("checkpoint")
     ap.add_argument("--out", required=True)
     ap.add_argument("--per-command", type=int, default=50)
-    ap.add_argument("--per-unknown", type=int, default=8)
+    ap.add_argument("--per-unknown", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
@@ -152,7 +155,7 @@ def main():
 
     metrics, models = {}, {}
     for kind in ["ws", "hconv"]:
-        models[kind] = train_head(kind, H["train"], Y["train"], L, D, a.epochs, a.seed)
+        models[kind] = train_head(kind, H["train"], Y["train"], L, D, a.epochs, a.seed, a.lr)
         metrics[kind] = {k: evaluate(models[kind], H[k], Y[k]) for k in ["train", "espeak_heldout", "real_test"]}
         print(kind, {k: round(m["accuracy"], 3) for k, m in metrics[kind].items()}, flush=True)
 
