@@ -35,6 +35,7 @@ internal static class Program
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(BenchVerb.Create());
         root.Subcommands.Add(ServeVerb.Create());
+        ListenVerb.Attach(root);
         DemoVerb.Attach(root);
         return root.Parse(args).Invoke();
     }
