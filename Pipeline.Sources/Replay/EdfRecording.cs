@@ -75,32 +75,21 @@ public sealed class EdfRecording : Recording
         var spr = _file.Signals[signals[0]].SamplesPerRecord;
         var rate = description.NominalRate;
         var record = new float[spr * channels];
-        var output = new SignalChunk(description, chunkFrames);
-        var filled = 0;
+        var times = new double[spr];
+        var chunks = new ChunkAssembler(description, chunkFrames);
         for (var r = 0; r < _file.RecordCount; r++)
         {
             if (_file.ReadRecords(r, 1, signals, record) == 0) break;
+            // EDF+D records may not follow one another: each record's first sample is at its own start time.
             var start = _file.RecordStartTime(r);
+            for (var k = 0; k < spr; k++) times[k] = start + k / rate;
             for (var s = 0; s < spr;)
             {
-                var take = Math.Min(chunkFrames - filled, spr - s);
-                if (filled == 0) output.Reset(description, chunkFrames);
-                record.AsSpan(s * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
-                for (var k = 0; k < take; k++) output.Timestamps[filled + k] = start + (s + k) / rate;
-                filled += take;
-                s += take;
-                if (filled == chunkFrames)
-                {
-                    yield return output;
-                    filled = 0;
-                }
+                s += chunks.Append(record.AsSpan(s * channels), times.AsSpan(s));
+                if (chunks.IsFull) yield return chunks.Chunk;
             }
         }
-        if (filled > 0)
-        {
-            output.Reset(description, filled);
-            yield return output;
-        }
+        if (chunks.Flush() is { } last) yield return last;
     }
 
     /// <inheritdoc />

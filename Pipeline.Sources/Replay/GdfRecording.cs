@@ -69,8 +69,8 @@ public sealed class GdfRecording : Recording
         var rate = description.NominalRate;
         var perBatch = Math.Max(1, BatchFrames / spr);
         var batch = new float[perBatch * spr * channels];
-        var output = new SignalChunk(description, chunkFrames);
-        var filled = 0;
+        var times = new double[perBatch * spr];
+        var chunks = new ChunkAssembler(description, chunkFrames);
         long frame = 0;
         for (var r = 0; r < _file.RecordCount;)
         {
@@ -78,28 +78,16 @@ public sealed class GdfRecording : Recording
             if (got == 0) break;
             r += got;
             var available = got * spr;
+            // GDF records follow one another without gaps, so a frame's time is its index over the rate.
+            for (var k = 0; k < available; k++) times[k] = (frame + k) / rate;
             for (var s = 0; s < available;)
             {
-                var take = Math.Min(chunkFrames - filled, available - s);
-                if (filled == 0) output.Reset(description, chunkFrames);
-                batch.AsSpan(s * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
-                // GDF records follow one another without gaps, so a frame's time is its index over the rate.
-                for (var k = 0; k < take; k++) output.Timestamps[filled + k] = (frame + s + k) / rate;
-                filled += take;
-                s += take;
-                if (filled == chunkFrames)
-                {
-                    yield return output;
-                    filled = 0;
-                }
+                s += chunks.Append(batch.AsSpan(s * channels), times.AsSpan(s, available - s));
+                if (chunks.IsFull) yield return chunks.Chunk;
             }
             frame += available;
         }
-        if (filled > 0)
-        {
-            output.Reset(description, filled);
-            yield return output;
-        }
+        if (chunks.Flush() is { } last) yield return last;
     }
 
     /// <inheritdoc />

@@ -64,32 +64,17 @@ public sealed class XdfRecording : Recording
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
         var description = Streams[streamIndex].Description;
         var channels = description.ChannelCount;
-        var output = new SignalChunk(description, chunkFrames);
-        var filled = 0;
+        var chunks = new ChunkAssembler(description, chunkFrames);
         foreach (var chunk in _reader.ReadSamples())
         {
             if (chunk.StreamIndex != streamIndex || chunk.Values is null) continue;
-            var values = chunk.Values;
             for (var k = 0; k < chunk.Count;)
             {
-                var take = Math.Min(chunkFrames - filled, chunk.Count - k);
-                if (filled == 0) output.Reset(description, chunkFrames);
-                values.AsSpan(k * channels, take * channels).CopyTo(output.Data.AsSpan(filled * channels));
-                chunk.Timestamps.AsSpan(k, take).CopyTo(output.Timestamps.AsSpan(filled));
-                filled += take;
-                k += take;
-                if (filled == chunkFrames)
-                {
-                    yield return output;
-                    filled = 0;
-                }
+                k += chunks.Append(chunk.Values.AsSpan(k * channels), chunk.Timestamps.AsSpan(k));
+                if (chunks.IsFull) yield return chunks.Chunk;
             }
         }
-        if (filled > 0)
-        {
-            output.Reset(description, filled);
-            yield return output;
-        }
+        if (chunks.Flush() is { } last) yield return last;
     }
 
     private static StreamDescription Describe(StreamInfo info)
