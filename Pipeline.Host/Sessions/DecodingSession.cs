@@ -96,7 +96,6 @@ internal sealed class DecodingSession : IDisposable
             _accuracy = new OnlineAccuracy(markerToClass, card.Classes.Count, tmin, tmax);
             _prediction = new Prediction("probabilities", card.Classes);
             _aligned = new float[card.Channels.Count * _windowSamples];
-            if (shared is not null) _client = shared.Connect(settings.Session, OnResult, blockWhenFull);
         }
         else
         {
@@ -113,6 +112,8 @@ internal sealed class DecodingSession : IDisposable
             throw new PipelineException($"The band {b.Low:G}-{b.High:G} Hz does not fit a stream at {rate:G} Hz (it must rise and stay below {rate / 2:G} Hz); choose another --band.");
         Rate = rate;
         _prediction.Session = settings.Session;
+        // Connect last, so a session refused above never holds a queue at the shared runner.
+        if (shared is not null) _client = shared.Connect(settings.Session, OnResult, blockWhenFull);
     }
 
     /// <summary>The stream the session decodes.</summary>
