@@ -27,7 +27,7 @@ public sealed class LslSource : IDisposable
         _inlet = inlet;
         _options = options;
         Info = info;
-        Description = Describe(info);
+        Description = StreamInfoDescription.Describe(info);
         _inlet.Recovered += r => _pendingGap = r;
     }
 
@@ -135,24 +135,6 @@ public sealed class LslSource : IDisposable
         _pendingGap = null;
         var missing = Info.NominalSrate > 0 ? (long)Math.Max(0, Math.Round((firstAfter - r.LastTimestampBefore) * Info.NominalSrate) - 1) : 0;
         _gaps.OnNext(new Gap(Info.Name, r.LastTimestampBefore, firstAfter, missing));
-    }
-
-    private static StreamDescription Describe(StreamInfo info)
-    {
-        var channels = info.Channels;
-        var labels = Enumerable.Range(0, info.ChannelCount).Select(i => i < channels.Count && channels[i].Label.Length > 0 ? channels[i].Label : $"Ch{i + 1}").ToArray();
-        var units = Enumerable.Range(0, info.ChannelCount).Select(i => i < channels.Count ? channels[i].Unit : "").ToArray();
-        var format = info.ChannelFormat switch
-        {
-            ChannelFormat.Double64 => ValueFormat.Double64,
-            ChannelFormat.String => ValueFormat.String,
-            ChannelFormat.Int32 => ValueFormat.Int32,
-            ChannelFormat.Int16 => ValueFormat.Int16,
-            ChannelFormat.Int8 => ValueFormat.Int8,
-            ChannelFormat.Int64 => ValueFormat.Int64,
-            _ => ValueFormat.Float32,
-        };
-        return new StreamDescription(info.Name, info.Type, labels, info.NominalSrate, format, units, info.SourceId);
     }
 
     /// <summary>Stops reading and disconnects.</summary>

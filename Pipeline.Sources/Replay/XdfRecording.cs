@@ -22,7 +22,7 @@ public sealed class XdfRecording : Recording
             throw new PipelineException(e.Message, e);
         }
         var streams = reader.Streams.Select(s => new RecordedStream(
-            s.Index, Describe(s.Header), s.SampleCount, double.NaN, double.NaN)).ToList();
+            s.Index, Pipeline.Sources.Lsl.StreamInfoDescription.Describe(s.Header), s.SampleCount, double.NaN, double.NaN)).ToList();
 
         // Markers (string streams) are small: read them once, in time order. The same pass finds each stream's
         // first and last timestamp for `pipeline info`.
@@ -75,29 +75,5 @@ public sealed class XdfRecording : Recording
             }
         }
         if (chunks.Flush() is { } last) yield return last;
-    }
-
-    private static StreamDescription Describe(StreamInfo info)
-    {
-        var labels = new string[info.ChannelCount];
-        var units = new string[info.ChannelCount];
-        var channels = info.Channels;
-        for (var c = 0; c < info.ChannelCount; c++)
-        {
-            var ch = c < channels.Count ? channels[c] : null;
-            labels[c] = string.IsNullOrWhiteSpace(ch?.Label) ? $"ch{c + 1}" : ch.Label;
-            units[c] = ch?.Unit ?? "";
-        }
-        var format = info.ChannelFormat switch
-        {
-            ChannelFormat.Double64 => ValueFormat.Double64,
-            ChannelFormat.String => ValueFormat.String,
-            ChannelFormat.Int32 => ValueFormat.Int32,
-            ChannelFormat.Int16 => ValueFormat.Int16,
-            ChannelFormat.Int8 => ValueFormat.Int8,
-            ChannelFormat.Int64 => ValueFormat.Int64,
-            _ => ValueFormat.Float32,
-        };
-        return new StreamDescription(info.Name, info.Type, labels, Math.Max(0, info.NominalSrate), format, units, info.SourceId);
     }
 }
