@@ -112,6 +112,10 @@ public sealed class ModelRunner : IDisposable
         }
         else
         {
+            // ONNX Runtime logs its own multi-line error when CUDA cannot load; the fallback below says it in one line.
+            var env = OrtEnv.Instance();
+            var level = env.EnvLogLevel;
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
             try
             {
                 sessionOptions = MakeOptions(true);
@@ -121,8 +125,12 @@ public sealed class ModelRunner : IDisposable
             {
                 fallback = e is EntryPointNotFoundException
                     ? "this build uses the CPU ONNX Runtime package (build with -p:Gpu=true for CUDA)"
-                    : $"CUDA could not be loaded ({FirstLine(e.Message)})";
+                    : $"CUDA could not be loaded ({FirstLine(e.Message)}; it needs an NVIDIA driver with the CUDA 13 and cuDNN 9 libraries, e.g. libcublasLt.so.13, on the library path)";
                 sessionOptions = MakeOptions(false);
+            }
+            finally
+            {
+                env.EnvLogLevel = level;
             }
         }
 
