@@ -1,3 +1,4 @@
+using Pipeline.Sources.IO;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Signals;
@@ -92,7 +93,7 @@ public sealed class EdfFile : IDisposable
         {
             var length = RandomAccess.GetLength(handle);
             var header = new EdfHeaderReader(path);
-            header.Read((offset, buffer) => ReadFully(handle, buffer, offset), length);
+            header.Read((offset, buffer) => PositionalRead.Fully(handle, buffer, offset), length);
             return new EdfFile(path, handle, header, length);
         }
         catch (PipelineException)
@@ -345,30 +346,6 @@ public sealed class EdfFile : IDisposable
     private void ReadRecordBytes(int firstRecord, Span<byte> destination) =>
         ReadFullyOrFail(destination, _header.HeaderBytes + (long)firstRecord * _header.RecordBytes);
 
-    private void ReadFullyOrFail(Span<byte> destination, long offset)
-    {
-        int got;
-        try
-        {
-            got = ReadFully(_handle, destination, offset);
-        }
-        catch (IOException e)
-        {
-            throw new PipelineException($"The EDF file '{Path}' could not be read ({e.Message}); check the disk and the file.", e);
-        }
-        if (got < destination.Length)
-            throw new PipelineException($"The EDF file '{Path}' became shorter while it was read; do not replay a file that is being rewritten.");
-    }
-
-    private static int ReadFully(SafeFileHandle handle, Span<byte> destination, long offset)
-    {
-        var total = 0;
-        while (total < destination.Length)
-        {
-            var n = RandomAccess.Read(handle, destination[total..], offset + total);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
+    private void ReadFullyOrFail(Span<byte> destination, long offset) =>
+        PositionalRead.Exactly(_handle, destination, offset, "EDF", Path);
 }

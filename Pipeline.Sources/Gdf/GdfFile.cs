@@ -1,3 +1,4 @@
+using Pipeline.Sources.IO;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
@@ -208,7 +209,7 @@ public sealed class GdfFile : IDisposable
         if (length < 256)
             throw new PipelineException($"The GDF file '{path}' is {length} bytes long, shorter than its 256-byte fixed header; the file is truncated.");
         var fixedHeader = new byte[256];
-        ReadFully(handle, fixedHeader, 0);
+        PositionalRead.Fully(handle, fixedHeader, 0);
         var h = fixedHeader.AsSpan();
         var versionText = Encoding.ASCII.GetString(h[4..8]);
         if (!h.StartsWith("GDF "u8) || !double.TryParse(versionText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var version)
@@ -236,7 +237,7 @@ public sealed class GdfFile : IDisposable
         var recordDuration = (double)numerator / denominator;
 
         var signalHeader = new byte[256 * ns];
-        ReadFully(handle, signalHeader, 256);
+        PositionalRead.Fully(handle, signalHeader, 256);
         var signals = ParseSignals(path, signalHeader, (int)ns, v2, recordDuration, out var recordBytes);
 
         var warnings = new List<string>();
@@ -332,7 +333,7 @@ public sealed class GdfFile : IDisposable
             return markers;
         }
         Span<byte> head = stackalloc byte[8];
-        ReadFully(handle, head, at);
+        PositionalRead.Fully(handle, head, at);
         var mode = head[0];
         var uint24 = head[1] | (head[2] << 8) | (head[3] << 16);
         long count;
@@ -361,7 +362,7 @@ public sealed class GdfFile : IDisposable
         }
         var n = (int)count;
         var table = new byte[n * entryBytes];
-        ReadFully(handle, table, at + 8);
+        PositionalRead.Fully(handle, table, at + 8);
         var t = table.AsSpan();
         for (var k = 0; k < n; k++)
         {
@@ -400,30 +401,6 @@ public sealed class GdfFile : IDisposable
 
     private static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes).TrimEnd('\0', ' ').Trim();
 
-    private void ReadFullyOrFail(Span<byte> destination, long offset)
-    {
-        int got;
-        try
-        {
-            got = ReadFully(_handle, destination, offset);
-        }
-        catch (IOException e)
-        {
-            throw new PipelineException($"The GDF file '{Path}' could not be read ({e.Message}); check the disk and the file.", e);
-        }
-        if (got < destination.Length)
-            throw new PipelineException($"The GDF file '{Path}' became shorter while it was read; do not replay a file that is being rewritten.");
-    }
-
-    private static int ReadFully(SafeFileHandle handle, Span<byte> destination, long offset)
-    {
-        var total = 0;
-        while (total < destination.Length)
-        {
-            var n = RandomAccess.Read(handle, destination[total..], offset + total);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
+    private void ReadFullyOrFail(Span<byte> destination, long offset) =>
+        PositionalRead.Exactly(_handle, destination, offset, "GDF", Path);
 }

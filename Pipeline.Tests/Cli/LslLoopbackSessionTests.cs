@@ -21,23 +21,8 @@ public class LslLoopbackSessionTests
     [Fact]
     public async Task Live_session_over_lsl_gives_the_offline_command_sequence_and_publishes_it()
     {
-        var multicastPort = LslTestSupport.FreeUdpPort();
         using var cfgFile = new TempPath(".cfg");
-        File.WriteAllText(cfgFile.Path, $$"""
-            [ports]
-            MulticastPort = {{multicastPort}}
-            BasePort = 1
-            PortRange = 0
-            AllowRandomPorts = true
-            IPv6 = disable
-            [multicast]
-            ResolveScope = site
-            AddressesOverride = {239.255.172.215}
-            TTLOverride = 0
-            Interfaces = {127.0.0.1}
-            [tuning]
-            MulticastMinRTT = 0.1
-            """);
+        File.WriteAllText(cfgFile.Path, LslTestSupport.LoopbackConfigFileText());
         using var offline = new TempPath(".jsonl");
         using var live = new TempPath(".jsonl");
         var off = PipelineCli.Run("replay", "recordings/demo-mi.xdf", "--fast", "--quiet", "--model", "models/dbconformer-demo.onnx", "--out", offline.Path);

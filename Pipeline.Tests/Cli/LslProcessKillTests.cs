@@ -26,22 +26,7 @@ public class LslProcessKillTests
     public void Inlet_resumes_within_3_s_after_the_outlet_process_is_killed_and_restarted_without_duplicates_or_reordering()
     {
         using var cfgFile = new TempPath(".cfg");
-        File.WriteAllText(cfgFile.Path, $$"""
-            [ports]
-            MulticastPort = {{LslTestSupport.FreeUdpPort()}}
-            BasePort = 1
-            PortRange = 0
-            AllowRandomPorts = true
-            IPv6 = disable
-            [multicast]
-            ResolveScope = site
-            AddressesOverride = {239.255.172.215}
-            TTLOverride = 0
-            Interfaces = {127.0.0.1}
-            [tuning]
-            MulticastMinRTT = 0.1
-            UnicastMinRTT = 0.1
-            """);
+        File.WriteAllText(cfgFile.Path, LslTestSupport.LoopbackConfigFileText());
         var config = LslConfig.FromFile(cfgFile.Path);
         var first = StartAmplifier(cfgFile.Path);
         Process? second = null;

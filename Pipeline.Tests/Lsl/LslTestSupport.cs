@@ -40,6 +40,27 @@ public static class LslTestSupport
         Log = log is null ? null : log.Enqueue,
     };
 
+    /// <summary>
+    /// The same loopback-only settings as an lsl_api.cfg file, for tests that start the pipeline program as a child
+    /// process (<c>--lsl-config</c>); a private multicast port keeps parallel tests apart.
+    /// </summary>
+    public static string LoopbackConfigFileText() => $$"""
+        [ports]
+        MulticastPort = {{FreeUdpPort()}}
+        BasePort = 1
+        PortRange = 0
+        AllowRandomPorts = true
+        IPv6 = disable
+        [multicast]
+        ResolveScope = site
+        AddressesOverride = {239.255.172.215}
+        TTLOverride = 0
+        Interfaces = {127.0.0.1}
+        [tuning]
+        MulticastMinRTT = 0.1
+        UnicastMinRTT = 0.1
+        """;
+
     public static int FreeUdpPort()
     {
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
