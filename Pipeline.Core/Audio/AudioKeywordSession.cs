@@ -9,12 +9,15 @@ namespace Pipeline.Core.Audio;
 /// The speech path: 16 kHz chunks → Silero VAD (32 ms frames) → speech segments → the last second of audio when a
 /// segment closes → SSL upstream → interface+head → label → the shared <see cref="DecisionMaker"/> (threshold,
 /// refractory, rest class) → a <see cref="KeywordDetection"/> for the sinks. Gating on the VAD runs the expensive
-/// upstream once per utterance instead of once per hop. Push chunks from one thread; nothing is allocated per
-/// sample, and a window allocates only its result record.
+/// upstream once per utterance instead of once per hop. The model runs either in this session's own thread
+/// (<see cref="SslKeywordModel"/>) or in a <see cref="BatchingModelRunner"/> shared with other audio sessions, which
+/// batches whatever windows are queued; then <see cref="Detected"/> is raised on the runner's thread, in order.
+/// Push chunks from one thread; nothing is allocated per sample, and a window allocates only its result record.
 /// </summary>
-public sealed class AudioKeywordSession
+public sealed class AudioKeywordSession : IDisposable
 {
     private readonly SslKeywordModel _model;
+    private readonly BatchClient? _client;
     private readonly SileroVad _vad;
     private readonly AudioSessionOptions _options;
     private readonly Func<double> _clock;
@@ -25,13 +28,32 @@ public sealed class AudioKeywordSession
     private readonly float[] _ring;
     private readonly float[] _window;
     private readonly float[] _frame = new float[SileroVad.FrameSamples];
+    // Segments waiting for their batched result, by window index (the runner delivers in order; dropped ones are skipped).
+    private readonly (SpeechSegment Segment, long SubmitTicks)[] _pending;
     private int _frameFill;
     private long _written;
     private double _lastTimestamp = double.NaN;
     private long _windowIndex;
 
-    /// <summary>Creates a session over a loaded model and VAD; <paramref name="clock"/> reads the LSL clock.</summary>
+    /// <summary>A session that runs <paramref name="model"/> itself; <paramref name="clock"/> reads the LSL clock.</summary>
     public AudioKeywordSession(SslKeywordModel model, SileroVad vad, AudioSessionOptions options, Func<double> clock)
+        : this(model, null, vad, options, clock)
+    {
+    }
+
+    /// <summary>
+    /// A session whose windows go to <paramref name="shared"/> (a runner over an <see cref="SslKeywordModel"/>),
+    /// batched with other sessions' windows. Live sessions drop their oldest queued window when the runner falls
+    /// behind; file replays (<see cref="AudioSessionOptions.Live"/> false) wait instead.
+    /// </summary>
+    public AudioKeywordSession(BatchingModelRunner shared, SileroVad vad, AudioSessionOptions options, Func<double> clock)
+        : this((shared ?? throw new ArgumentNullException(nameof(shared))).Model as SslKeywordModel
+               ?? throw new PipelineException($"The shared model '{Path.GetFileName(shared.Model.ModelPath)}' is not a speech model; give an audio session an SSL keyword model."),
+               shared, vad, options, clock)
+    {
+    }
+
+    private AudioKeywordSession(SslKeywordModel model, BatchingModelRunner? shared, SileroVad vad, AudioSessionOptions options, Func<double> clock)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vad);
@@ -51,6 +73,16 @@ public sealed class AudioKeywordSession
         _ignored = [.. options.IgnoredClasses];
         _ring = new float[model.WindowSamples];
         _window = new float[model.WindowSamples];
+        if (shared is not null)
+        {
+            _client = shared.Connect(options.Session, OnResult, blockWhenFull: !options.Live);
+            // Outstanding at most: a full queue plus a whole batch in flight.
+            _pending = new (SpeechSegment, long)[2 * _client.Capacity + shared.MaxBatch + 1];
+        }
+        else
+        {
+            _pending = [];
+        }
     }
 
     /// <summary>Raised for every classified segment (also those that gave no command).</summary>
@@ -59,8 +91,11 @@ public sealed class AudioKeywordSession
     /// <summary>Raised when the VAD closes a speech segment, before it is classified.</summary>
     public event Action<SpeechSegment>? SegmentClosed;
 
-    /// <summary>Segments classified so far.</summary>
+    /// <summary>Segments sent to the model so far.</summary>
     public long Windows => _windowIndex;
+
+    /// <summary>Segments dropped because the shared runner was behind (live sessions only).</summary>
+    public long Dropped => _client?.Dropped ?? 0;
 
     /// <summary>Feeds one chunk of 16 kHz mono audio.</summary>
     /// <exception cref="PipelineException">The chunk is not 16 kHz mono.</exception>
@@ -88,11 +123,15 @@ public sealed class AudioKeywordSession
         }
     }
 
-    /// <summary>Closes a segment still open at the end of the input and classifies it.</summary>
-    public void Complete()
+    /// <summary>
+    /// Closes a segment still open at the end of the input and classifies it; with a shared runner, also waits until
+    /// every queued window has its result.
+    /// </summary>
+    public void Complete(CancellationToken cancel = default)
     {
-        if (double.IsNaN(_lastTimestamp)) return;
-        if (_segmenter.Flush(_lastTimestamp) is { } segment) Classify(segment, Stopwatch.GetTimestamp());
+        if (!double.IsNaN(_lastTimestamp) && _segmenter.Flush(_lastTimestamp) is { } segment) Classify(segment, Stopwatch.GetTimestamp());
+        _client?.WaitIdle(cancel);
+        if (_client?.Failure is { } failure) throw new PipelineException($"The audio session '{_options.Session}' stopped: {failure.Message}", failure);
     }
 
     private void Classify(SpeechSegment segment, long arrivalTicks)
@@ -104,22 +143,42 @@ public sealed class AudioKeywordSession
         Array.Clear(_window, 0, n - available);
         for (var i = 0; i < available; i++)
             _window[n - available + i] = _ring[(int)((_written - available + i) % n)];
+        var ticket = new WindowTicket(_windowIndex++, _lastTimestamp - (n - 1) / (double)SpeechAudio.Rate, _lastTimestamp, arrivalTicks);
         var started = Stopwatch.GetTimestamp();
+        if (_client is not null)
+        {
+            _pending[ticket.WindowIndex % _pending.Length] = (segment, started);
+            _client.Submit(_window, ticket);
+            return;
+        }
         var probabilities = _model.Classify(_window);
-        var inference = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Finish(segment, ticket, probabilities, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private void OnResult(in WindowTicket ticket, ReadOnlySpan<float> probabilities)
+    {
+        var (segment, submitted) = _pending[ticket.WindowIndex % _pending.Length];
+        Finish(segment, ticket, probabilities, Stopwatch.GetElapsedTime(submitted).TotalSeconds);
+    }
+
+    private void Finish(SpeechSegment segment, in WindowTicket ticket, ReadOnlySpan<float> probabilities, double inference)
+    {
         probabilities.CopyTo(_prediction.Values);
         var best = 0;
         for (var c = 1; c < probabilities.Length; c++) if (probabilities[c] > probabilities[best]) best = c;
-        _prediction.WindowIndex = _windowIndex++;
-        _prediction.StartTime = _lastTimestamp - (n - 1) / (double)SpeechAudio.Rate;
-        _prediction.EndTime = _lastTimestamp;
-        _prediction.NewestArrivalTicks = arrivalTicks;
+        _prediction.WindowIndex = ticket.WindowIndex;
+        _prediction.StartTime = ticket.StartTime;
+        _prediction.EndTime = ticket.EndTime;
+        _prediction.NewestArrivalTicks = ticket.NewestArrivalTicks;
         _prediction.Label = _model.Classes[best];
         _prediction.Confidence = probabilities[best];
         var command = _decisions.Update(_prediction);
         var commandName = command is not null && !_ignored.Contains(command.ClassName) ? command.Name : null;
-        var labelTime = _options.Live ? _clock() : _lastTimestamp + inference;
+        var labelTime = _options.Live ? _clock() : ticket.EndTime + inference;
         Detected?.Invoke(new KeywordDetection(_model.Classes[best], probabilities[best], commandName, segment, labelTime,
-            labelTime - segment.End, inference));
+            labelTime - segment.End, inference, probabilities.ToArray()));
     }
+
+    /// <summary>Leaves the shared runner (windows still queued are discarded).</summary>
+    public void Dispose() => _client?.Dispose();
 }

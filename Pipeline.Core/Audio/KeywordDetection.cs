@@ -7,6 +7,7 @@ namespace Pipeline.Core.Audio;
 /// <param name="Segment">The speech segment that was classified.</param>
 /// <param name="LabelTime">When the label was known (LSL clock, s).</param>
 /// <param name="LatencySeconds">From the end of the speech to the label: <see cref="LabelTime"/> − segment end.</param>
-/// <param name="InferenceSeconds">Time spent in the upstream and head.</param>
+/// <param name="InferenceSeconds">Time spent in the upstream and head (with a shared runner: from queueing to the result).</param>
+/// <param name="Probabilities">Every class's probability, in the model's class order.</param>
 public sealed record KeywordDetection(string Label, float Confidence, string? Command, SpeechSegment Segment, double LabelTime,
-    double LatencySeconds, double InferenceSeconds);
+    double LatencySeconds, double InferenceSeconds, IReadOnlyList<float> Probabilities);

@@ -12,7 +12,7 @@ namespace Pipeline.Core.Inference;
 /// </summary>
 public sealed class BatchingModelRunner : IDisposable
 {
-    private readonly ModelRunner _runner;
+    private readonly IBatchedModel _runner;
     private readonly BatchingOptions _options;
     private readonly object _clientsGate = new();
     private BatchClient[] _clients = [];
@@ -28,7 +28,7 @@ public sealed class BatchingModelRunner : IDisposable
     private long _cycleTicks;
     private int _nextClient;
 
-    private BatchingModelRunner(ModelRunner runner, BatchingOptions options, int maxBatch)
+    private BatchingModelRunner(IBatchedModel runner, BatchingOptions options, int maxBatch)
     {
         _runner = runner;
         _options = options;
@@ -40,7 +40,7 @@ public sealed class BatchingModelRunner : IDisposable
     }
 
     /// <summary>The model being run.</summary>
-    public ModelRunner Model => _runner;
+    public IBatchedModel Model => _runner;
     /// <summary>The largest batch formed.</summary>
     public int MaxBatch { get; }
     /// <summary>Batches run so far.</summary>
@@ -71,29 +71,40 @@ public sealed class BatchingModelRunner : IDisposable
         var sizes = new List<int>();
         for (var b = 1; b < ceiling; b *= 2) sizes.Add(b);
         sizes.Add(ceiling);
-        var runner = ModelRunner.Load(modelPath, runnerOptions with { BatchSizes = sizes, WarmUp = true }, log);
+        return Start(ModelRunner.Load(modelPath, runnerOptions with { BatchSizes = sizes, WarmUp = true }, log), batching, log);
+    }
+
+    /// <summary>
+    /// Times each of <paramref name="model"/>'s buckets, picks the batch limit (<see cref="BatchingOptions.MaxBatch"/>,
+    /// at most the largest bucket, or 0 for automatic) and starts the inference thread. The runner owns the model
+    /// from here on (also when this throws).
+    /// </summary>
+    public static BatchingModelRunner Start(IBatchedModel model, BatchingOptions batching, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batching);
         try
         {
             var timings = new Dictionary<int, double>();
-            for (var i = 0; i < runner.BatchSizes.Count; i++)
+            for (var i = 0; i < model.BatchSizes.Count; i++)
             {
                 var runs = new double[5];
                 for (var k = 0; k < runs.Length; k++)
                 {
-                    runner.RunBucket(i);
-                    runs[k] = runner.LastRunTicks * 1000.0 / Stopwatch.Frequency;
+                    model.RunBucket(i);
+                    runs[k] = model.LastRunTicks * 1000.0 / Stopwatch.Frequency;
                 }
                 // The fastest of a few runs: other load on the machine only ever adds time.
-                timings[runner.BucketSize(i)] = runs.Min();
+                timings[model.BucketSize(i)] = runs.Min();
             }
-            var max = batching.MaxBatch > 0 ? batching.MaxBatch : ChooseMaxBatch(timings);
+            var max = batching.MaxBatch > 0 ? Math.Min(batching.MaxBatch, model.BatchSizes[^1]) : ChooseMaxBatch(timings);
             if (batching.MaxBatch == 0)
                 log?.Invoke($"batching: up to {max} window(s) per run (per-window ms at warm-up: {string.Join(", ", timings.Select(t => $"{t.Key}: {t.Value / t.Key:F2}"))})");
-            return new BatchingModelRunner(runner, batching, max) { WarmUpMilliseconds = timings };
+            return new BatchingModelRunner(model, batching, max) { WarmUpMilliseconds = timings };
         }
         catch
         {
-            runner.Dispose();
+            model.Dispose();
             throw;
         }
     }
@@ -133,7 +144,7 @@ public sealed class BatchingModelRunner : IDisposable
     public BatchClient Connect(string session, BatchResultHandler onResult, bool blockWhenFull = false, int? queueCapacity = null)
     {
         ArgumentNullException.ThrowIfNull(onResult);
-        var client = new BatchClient(this, session, queueCapacity ?? _options.QueueCapacity, _runner.Channels * _runner.Samples, onResult, blockWhenFull);
+        var client = new BatchClient(this, session, queueCapacity ?? _options.QueueCapacity, _runner.WindowValues, onResult, blockWhenFull);
         lock (_clientsGate) _clients = [.. _clients, client];
         return client;
     }

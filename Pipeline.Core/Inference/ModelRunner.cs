@@ -10,7 +10,7 @@ namespace Pipeline.Core.Inference;
 /// model and card, picks the device (CPU, CUDA, or CUDA-with-fallback) and warms every bucket up at start.
 /// </summary>
 /// <remarks>Not thread-safe: one thread runs batches (the batching queue owns it).</remarks>
-public sealed class ModelRunner : IDisposable
+public sealed class ModelRunner : IBatchedModel
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -68,6 +68,8 @@ public sealed class ModelRunner : IDisposable
     public int Channels { get; }
     /// <summary>Input samples per channel.</summary>
     public int Samples { get; }
+    /// <summary>Values per window: channels x samples.</summary>
+    public int WindowValues => Channels * Samples;
     /// <summary>Number of classes.</summary>
     public int Classes { get; }
     /// <summary>The input tensor's name.</summary>
@@ -89,9 +91,29 @@ public sealed class ModelRunner : IDisposable
         if (!File.Exists(modelPath))
             throw new PipelineException($"The model file '{modelPath}' does not exist; check the path given to --model (the demo model is models/dbconformer-demo.onnx).");
         var card = ModelCard.Load(ModelCard.PathFor(modelPath));
+        var session = OpenSession(modelPath, options, out var device, out var fallback);
+        log?.Invoke(DeviceLine(options, fallback));
 
-        string device = "cpu";
-        string? fallback = null;
+        try
+        {
+            return new ModelRunner(modelPath, card, session, device, fallback, options);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens an ONNX Runtime session on the requested device: CUDA when asked (or, for auto, when it loads), else the
+    /// CPU with the reason in <paramref name="fallback"/>. ONNX Runtime's own multi-line CUDA error is silenced during
+    /// the attempt; <see cref="DeviceLine"/> says it in one line.
+    /// </summary>
+    internal static InferenceSession OpenSession(string modelPath, ModelRunnerOptions options, out string device, out string? fallback)
+    {
+        device = "cpu";
+        fallback = null;
         SessionOptions MakeOptions(bool cuda)
         {
             var so = new SessionOptions
@@ -112,7 +134,6 @@ public sealed class ModelRunner : IDisposable
         }
         else
         {
-            // ONNX Runtime logs its own multi-line error when CUDA cannot load; the fallback below says it in one line.
             var env = OrtEnv.Instance();
             var level = env.EnvLogLevel;
             env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
@@ -134,10 +155,9 @@ public sealed class ModelRunner : IDisposable
             }
         }
 
-        InferenceSession session;
         try
         {
-            session = new InferenceSession(modelPath, sessionOptions);
+            return new InferenceSession(modelPath, sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
@@ -147,21 +167,13 @@ public sealed class ModelRunner : IDisposable
         {
             sessionOptions.Dispose();
         }
-
-        if (options.Device == ExecutionDevice.Cpu) log?.Invoke("device: cpu");
-        else if (fallback is null) log?.Invoke($"device: cuda (device {options.CudaDeviceId})");
-        else log?.Invoke($"device: cpu — {fallback}; running on the CPU instead");
-
-        try
-        {
-            return new ModelRunner(modelPath, card, session, device, fallback, options);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
     }
+
+    /// <summary>The one log line about the device choice.</summary>
+    internal static string DeviceLine(ModelRunnerOptions options, string? fallback) =>
+        options.Device == ExecutionDevice.Cpu ? "device: cpu"
+        : fallback is null ? $"device: cuda (device {options.CudaDeviceId})"
+        : $"device: cpu — {fallback}; running on the CPU instead";
 
     /// <summary>
     /// Checks a stream against the card before the first window: every card channel must be in the stream (by
@@ -226,7 +238,7 @@ public sealed class ModelRunner : IDisposable
         _session.Dispose();
     }
 
-    private static string FirstLine(string s)
+    internal static string FirstLine(string s)
     {
         var line = s.Split('\n')[0].Trim();
         return line.Length > 200 ? line[..200] + "…" : line.TrimEnd('.');

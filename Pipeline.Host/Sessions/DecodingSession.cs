@@ -70,7 +70,8 @@ internal sealed class DecodingSession : IDisposable
         if (shared is not null || settings.ModelPath is not null)
         {
             _ownsRunner = shared is null;
-            _runner = shared?.Model ?? ModelRunner.Load(settings.ModelPath!, settings.Runner, log);
+            _runner = shared is null ? ModelRunner.Load(settings.ModelPath!, settings.Runner, log)
+                : shared.Model as ModelRunner ?? throw new PipelineException($"The shared model '{Path.GetFileName(shared.Model.ModelPath)}' is not an EEG decoder; give an EEG session an EEG model.");
             var card = _runner.Card;
             var windowSamples = settings.WindowSeconds is { } ws ? (int)Math.Round(ws * rate) : card.Window.Samples;
             _runner.CheckStream(stream.WithRate(rate), windowSamples, MissingChannels);

@@ -252,7 +252,7 @@ internal static class BenchVerb
         double model32;
         using (var shared = BatchingModelRunner.Load(modelPath, runnerOptions, new BatchingOptions { MaxBatch = 32, MaxDelay = TimeSpan.FromMilliseconds(200), QueueCapacity = 2 }))
         {
-            var size = shared.Model.Channels * shared.Model.Samples;
+            var size = shared.Model.WindowValues;
             var window = new float[size];
             var clients = Enumerable.Range(0, 32).Select(i => shared.Connect($"s{i}", (in WindowTicket _, ReadOnlySpan<float> _) => { }, blockWhenFull: true)).ToArray();
             for (var round = 0; round < 2 + Math.Max(3, repeat * 2); round++)

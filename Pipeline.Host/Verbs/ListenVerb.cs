@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reactive.Linq;
 using System.Text.Json;
 using Pipeline.Core.Audio;
+using Pipeline.Core.Inference;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
 using Pipeline.Lsl;
@@ -40,6 +41,7 @@ internal static class ListenVerb
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: at Ctrl+C)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment as one JSON line to this file." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
+        var compute = new Option<string>("--compute") { Description = "Where the models run: cpu, cuda or auto (cuda when it works, else cpu; says which).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("listen", """
             Spoken commands: microphone (PulseAudio/PipeWire on Linux, wave-in on Windows) or a WAV file → 16 kHz →
             Silero VAD → the last second of each speech segment → SSL upstream → interface + keyword head → label →
@@ -49,25 +51,68 @@ internal static class ListenVerb
               pipeline listen --model models/ssl/kws-hconv.onnx
               pipeline listen --model models/ssl/kws-ws.onnx --device vmic --duration 30
               pipeline listen --model models/ssl/kws-hconv.onnx --file words.wav
-            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads };
-        command.SetAction(parse => UserError.Run(() =>
+              pipeline replay words.wav --model models/ssl/kws-ws.onnx --fast        (the same, as a replay)
+            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute };
+        command.SetAction(parse => UserError.Run(() => Execute(new ListenRequest
         {
-            var vadPath = parse.GetValue(vad) ?? SileroVad.FindDefault()
-                ?? throw new PipelineException("The Silero VAD model was not found under models/silero-vad; pass --vad with the path of silero_vad.onnx.");
-            using var kws = SslKeywordModel.Load(parse.GetValue(model)!, parse.GetValue(upstream), parse.GetValue(threads));
-            using var silero = SileroVad.Load(vadPath);
-            var wav = parse.GetValue(file);
-            var live = wav is null || parse.GetValue(paced);
-            var options = new AudioSessionOptions
-            {
-                Vad = new VadOptions { Threshold = parse.GetValue(vadThreshold) },
-                Decision = new AudioSessionOptions().Decision with { Threshold = parse.GetValue(threshold), RefractorySeconds = parse.GetValue(refractory) },
-                Live = live,
-            };
-            var session = new AudioKeywordSession(kws, silero, options, LslClock.LocalClock);
-            return Listen(session, kws, wav, parse.GetValue(paced), parse.GetValue(device), parse.GetValue(server), parse.GetValue(duration), parse.GetValue(jsonl));
-        }));
+            ModelPath = parse.GetValue(model)!,
+            UpstreamPath = parse.GetValue(upstream),
+            WavPath = parse.GetValue(file),
+            Paced = parse.GetValue(paced),
+            Device = parse.GetValue(device),
+            Server = parse.GetValue(server),
+            VadPath = parse.GetValue(vad),
+            VadThreshold = parse.GetValue(vadThreshold),
+            Threshold = parse.GetValue(threshold),
+            Refractory = parse.GetValue(refractory),
+            Duration = parse.GetValue(duration),
+            JsonLinesPath = parse.GetValue(jsonl),
+            Threads = parse.GetValue(threads),
+            Compute = CommonOptions.ParseDevice(parse.GetValue(compute)),
+        })));
         return command;
+    }
+
+    /// <summary>What <c>pipeline listen</c> (and <c>pipeline replay x.wav</c>) runs.</summary>
+    internal sealed record ListenRequest
+    {
+        public required string ModelPath { get; init; }
+        public string? UpstreamPath { get; init; }
+        public string? WavPath { get; init; }
+        public bool Paced { get; init; }
+        public string? Device { get; init; }
+        public string? Server { get; init; }
+        public string? VadPath { get; init; }
+        public float VadThreshold { get; init; } = 0.5f;
+        public double Threshold { get; init; } = 0.5;
+        public double Refractory { get; init; } = 0.3;
+        public double? Duration { get; init; }
+        public string? JsonLinesPath { get; init; }
+        public int Threads { get; init; } = 1;
+        public ExecutionDevice Compute { get; init; } = ExecutionDevice.Cpu;
+    }
+
+    /// <summary>Loads the models and the VAD, runs the audio session through the batching runner, prints the summary.</summary>
+    internal static int Execute(ListenRequest request)
+    {
+        var vadPath = request.VadPath ?? SileroVad.FindDefault()
+            ?? throw new PipelineException("The Silero VAD model was not found under models/silero-vad; pass --vad with the path of silero_vad.onnx.");
+        var console = AnsiConsole.Console;
+        var kws = SslKeywordModel.Load(request.ModelPath, request.UpstreamPath,
+            new ModelRunnerOptions { IntraOpThreads = Math.Max(1, request.Threads), Device = request.Compute, BatchSizes = [1, 2, 4, 8] },
+            line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+        // The upstream and the head run in the batching runner that serves every audio session of this model.
+        using var runner = BatchingModelRunner.Start(kws, new BatchingOptions());
+        using var silero = SileroVad.Load(vadPath);
+        var live = request.WavPath is null || request.Paced;
+        var options = new AudioSessionOptions
+        {
+            Vad = new VadOptions { Threshold = request.VadThreshold },
+            Decision = new AudioSessionOptions().Decision with { Threshold = request.Threshold, RefractorySeconds = request.Refractory },
+            Live = live,
+        };
+        using var session = new AudioKeywordSession(runner, silero, options, LslClock.LocalClock);
+        return Listen(session, kws, request.WavPath, request.Paced, request.Device, request.Server, request.Duration, request.JsonLinesPath);
     }
 
     private static int Listen(AudioKeywordSession session, SslKeywordModel kws, string? wav, bool paced, string? device, string? server, double? duration, string? jsonlPath)
@@ -75,18 +120,16 @@ internal static class ListenVerb
         var console = AnsiConsole.Console;
         using var jsonl = jsonlPath is null ? null : new StreamWriter(jsonlPath);
         var latencies = new List<double>();
-        var t0 = double.NaN;
         session.Detected += d =>
         {
-            if (double.IsNaN(t0)) t0 = d.Segment.Start;
-            latencies.Add(d.LatencySeconds);
+            lock (latencies) latencies.Add(d.LatencySeconds);
             var what = d.Command is null ? $"[grey]{Markup.Escape(d.Label)}[/]" : $"[bold green]{Markup.Escape(d.Command)}[/]";
             console.MarkupLine($"{d.Segment.Start.ToString("F2", Inv),9} s  {what}  p={d.Confidence.ToString("F2", Inv)}  speech {d.Segment.Seconds.ToString("F2", Inv)} s  latency {(d.LatencySeconds * 1000).ToString("F0", Inv)} ms (inference {(d.InferenceSeconds * 1000).ToString("F0", Inv)} ms)");
             jsonl?.WriteLine(JsonSerializer.Serialize(new
             {
                 label = d.Label, confidence = d.Confidence, command = d.Command, start = d.Segment.Start, end = d.Segment.End,
                 label_time = d.LabelTime, latency_ms = d.LatencySeconds * 1000, inference_ms = d.InferenceSeconds * 1000,
-                probabilities = kws.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => kws.Probabilities[x.i]),
+                probabilities = kws.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => d.Probabilities[x.i]),
             }));
             jsonl?.Flush();
         };
@@ -96,7 +139,6 @@ internal static class ListenVerb
             var source = WavFileSource.Open(wav);
             console.MarkupLine($"[grey]{Markup.Escape(wav)}: {source.Seconds.ToString("F2", Inv)} s, {source.OriginalRate} Hz x {source.OriginalChannels} → 16 kHz mono[/]");
             source.Chunks(SpeechAudio.ChunkSamples, paced).Do(session.Push).LastOrDefaultAsync().Wait();
-            session.Complete();
         }
         else
         {
@@ -113,7 +155,9 @@ internal static class ListenVerb
             Console.CancelKeyPress -= stop;
             if (failure is not null) throw failure;
         }
-        latencies.Sort();
+        session.Complete();
+        if (session.Dropped > 0) console.MarkupLine($"[yellow]{session.Dropped} segment(s) dropped: the model could not keep up[/]");
+        lock (latencies) latencies.Sort();
         if (latencies.Count > 0)
             console.MarkupLine($"{latencies.Count} segment(s); latency end of speech → label: p50 {(Percentile(latencies, 0.5) * 1000).ToString("F0", Inv)} ms, p99 {(Percentile(latencies, 0.99) * 1000).ToString("F0", Inv)} ms, max {(latencies[^1] * 1000).ToString("F0", Inv)} ms");
         else

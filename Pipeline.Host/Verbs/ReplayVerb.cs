@@ -19,7 +19,8 @@ internal static class ReplayVerb
     public static Command Create()
     {
         var file = CommonOptions.RecordingArgument();
-        var model = new Option<string?>("--model", "-m") { Description = "An ONNX model with its card (.json) next to it; without one, each window emits its per-channel band power." };
+        file.Description = "An XDF (LabRecorder), EDF/EDF+/BDF or GDF recording, or a WAV file with a speech --model.";
+        var model = new Option<string?>("--model", "-m") { Description = "An ONNX model with its card (.json) next to it (an EEG decoder, or for a WAV file an SSL keyword head); without one, each window emits its per-channel band power." };
         var speed = new Option<double?>("--speed") { Description = "Pace: 1 plays like live, N plays N times faster (default 1)." };
         var fast = new Option<bool>("--fast") { Description = "As fast as possible, in the recording's own time (no pacing, nothing dropped)." };
         var window = new Option<double?>("--window") { Description = "Window length in seconds (default: the model's, or 4)." };
@@ -49,6 +50,7 @@ internal static class ReplayVerb
               pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
+              pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
             """)
         { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig };
         decisions.AddTo(command);
@@ -56,6 +58,23 @@ internal static class ReplayVerb
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
                 throw new PipelineException("--fast and --speed contradict each other; give one of them.");
+            if (IsWav(parse.GetValue(file)!))
+            {
+                // Speech: the same path as 'pipeline listen --file', paced like a microphone unless --fast.
+                if (parse.GetValue(model) is not { } speechModel)
+                    throw new PipelineException($"'{parse.GetValue(file)}' is audio; give --model with a keyword model such as models/ssl/kws-hconv.onnx.");
+                if (parse.GetValue(speed) is { } s && s != 1)
+                    throw new PipelineException("A WAV file replays at its own pace (speed 1) or with --fast; --speed N is for EEG recordings.");
+                if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
+                return ListenVerb.Execute(new ListenVerb.ListenRequest
+                {
+                    ModelPath = speechModel,
+                    WavPath = parse.GetValue(file),
+                    Paced = !parse.GetValue(fast),
+                    JsonLinesPath = parse.GetValue(outJsonl),
+                    Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
+                });
+            }
             if (parse.GetValue(toLsl))
             {
                 if (parse.GetValue(fast)) throw new PipelineException("--to-lsl plays at the recording's pace (or --speed N); --fast cannot be used with it.");
@@ -92,6 +111,21 @@ internal static class ReplayVerb
             return Execute(request);
         }));
         return command;
+    }
+
+    /// <summary>A WAV file (by its RIFF/WAVE header, or by its extension when it cannot be read).</summary>
+    internal static bool IsWav(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> head = stackalloc byte[12];
+            if (f.ReadAtLeast(head, 12, throwOnEndOfStream: false) == 12)
+                return head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WAVE"u8);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>What to replay and where the results go.</summary>

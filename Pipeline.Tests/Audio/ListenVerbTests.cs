@@ -51,6 +51,22 @@ public sealed class ListenVerbTests
     }
 
     [SharedDataFact]
+    public void Replay_of_a_wav_file_runs_the_speech_path_and_needs_a_speech_model()
+    {
+        var wav = SharedData.File("speech", "alsa-utils", "Front_Left.wav");
+        var (code, output, err) = Run(NoServer, "replay", wav, "--model", "models/ssl/kws-hconv.onnx", "--fast");
+        Assert.True(code == 0, err);
+        Assert.Contains("48000 Hz", output);
+        Assert.Contains("segment(s); latency end of speech", output);
+        (code, _, err) = Run(NoServer, "replay", wav, "--fast");
+        Assert.Equal(2, code);
+        Assert.Contains("is audio; give --model", err);
+        (code, _, err) = Run(NoServer, "replay", wav, "--model", "models/ssl/kws-hconv.onnx", "--speed", "4");
+        Assert.Equal(2, code);
+        Assert.Contains("--speed N is for EEG recordings", err);
+    }
+
+    [SharedDataFact]
     public void Listen_on_a_48k_wav_file_labels_its_speech()
     {
         var (code, output, err) = Run(NoServer, "listen", "--model", "models/ssl/kws-ws.onnx", "--file", SharedData.File("speech", "alsa-utils", "Front_Left.wav"));

@@ -18,7 +18,7 @@ public sealed class LiveKeywordTests(VirtualMicrophoneFixture fixture, ITestOutp
             var (words, ends) = SpokenWords.Write(wav, 20, seed: 11);
             using var model = SslKeywordModel.Load(Path.Combine(SslKeywordModelTests.Models, "kws-hconv.onnx"));
             using var vad = SileroVad.Load(SslKeywordModelTests.VadPath);
-            var session = new AudioKeywordSession(model, vad, new AudioSessionOptions { Live = true }, LslClock.LocalClock);
+            using var session = new AudioKeywordSession(model, vad, new AudioSessionOptions { Live = true }, LslClock.LocalClock);
             var detections = new List<KeywordDetection>();
             session.Detected += d => { lock (detections) detections.Add(d); };
             using (var capture = PulseAudioMicrophone.Open(new MicrophoneOptions { Server = mic.Server, Device = "vmic" }))

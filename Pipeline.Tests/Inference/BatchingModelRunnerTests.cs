@@ -61,7 +61,7 @@ public class BatchingModelRunnerTests
     public void A_full_live_queue_drops_its_oldest_windows_counts_them_and_never_blocks()
     {
         using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3 });
-        var size = shared.Model.Channels * shared.Model.Samples;
+        var size = shared.Model.WindowValues;
         var window = new float[size];
         using var release = new ManualResetEventSlim(false);
         using var first = new ManualResetEventSlim(false);
@@ -90,7 +90,7 @@ public class BatchingModelRunnerTests
     public void Stopping_one_session_mid_batch_loses_no_other_sessions_results()
     {
         using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 4, QueueCapacity = 100 });
-        var size = shared.Model.Channels * shared.Model.Samples;
+        var size = shared.Model.WindowValues;
         var window = new float[size];
         var counts = new int[3];
         var clients = Enumerable.Range(0, 3).Select(s => shared.Connect($"s{s}", (in WindowTicket _, ReadOnlySpan<float> _) => Interlocked.Increment(ref counts[s]), blockWhenFull: true)).ToArray();
