@@ -9,7 +9,7 @@ namespace Pipeline.Tests.Audio;
 public sealed class LiveKeywordTests(VirtualMicrophoneFixture fixture, ITestOutputHelper output) : IClassFixture<VirtualMicrophoneFixture>
 {
     [VirtualMicrophoneFact]
-    public void Live_session_finds_every_word_from_the_virtual_microphone_and_labels_it_within_300_ms()
+    public void Live_session_labels_at_least_80_percent_of_the_words_from_the_virtual_microphone_within_300_ms()
     {
         var mic = fixture.Microphone;
         var wav = Path.Combine(Path.GetTempPath(), $"live-words-{Guid.NewGuid():N}.wav");
@@ -41,8 +41,7 @@ public sealed class LiveKeywordTests(VirtualMicrophoneFixture fixture, ITestOutp
             Assert.Equal(words.Count, got.Count);
             var correct = words.Zip(labels).Count(x => x.First == x.Second);
             output.WriteLine($"correct {correct}/{words.Count}");
-            // The target is >= 80 % correct; the committed tiny upstream does not reach it (models/ssl/README.md,
-            // Results), so accuracy is reported here and the test gates what the runtime owns: every word found, in time.
+            Assert.True(correct >= 0.8 * words.Count, $"{correct} of {words.Count} words labelled correctly; at least 80 % are needed");
             Assert.True(p99 <= 0.3, $"p99 latency {p99 * 1000:F0} ms");
         }
         finally { File.Delete(wav); }

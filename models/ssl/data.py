@@ -21,8 +21,11 @@ UNKNOWN_WORDS = ["bed", "bird", "cat", "dog", "eight", "five", "four", "happy", 
 
 # Voices are split so that held-out evaluation (and the live CI test) hears voices the head never saw.
 TRAIN_LANGS = ["en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp"]
-TRAIN_VARIANTS = ["", "+m1", "+m2", "+m3", "+m4", "+f1", "+f2", "+f3", "+klatt", "+klatt2", "+Andy", "+Annie",
-                  "+john", "+steph", "+michel", "+quincy"]
+TRAIN_VARIANTS = ["", "+m1", "+m2", "+m3", "+m4", "+m5", "+m8", "+f1", "+f2", "+f3", "+klatt", "+klatt2", "+klatt3",
+                  "+klatt5", "+klatt6", "+Andy", "+Annie", "+john", "+steph", "+michel", "+quincy", "+Alex", "+Gene", "+Lee",
+                  "+Mike", "+Michael", "+Denis", "+Jacky", "+adam", "+aunty", "+belinda", "+benjamin", "+boris", "+caleb",
+                  "+david", "+ed", "+edward", "+grandma", "+grandpa", "+iven", "+linda", "+max", "+norbert", "+paul", "+rob",
+                  "+robert", "+travis", "+victor", "+zac", "+steph2"]
 HELDOUT_LANGS = ["en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
 HELDOUT_VARIANTS = ["+m7", "+f4", "+f5", "+m6", "+klatt4"]
 
@@ -77,11 +80,18 @@ def trim(x, threshold=0.01):
     return x if len(idx) == 0 else x[max(0, idx[0] - 160): idx[-1] + 160]
 
 
-def place(word, rng, length=RATE, noise=None, snr_db=None):
-    """Puts a word at a random position of a 1 s clip (the runtime's window ends anywhere after the word)."""
+def place(word, rng, length=RATE, noise=None, snr_db=None, end_aligned=False):
+    """Puts a word into a 1 s clip: at a random position, or (end_aligned) ending 0.06-0.45 s before the clip's end,
+    as the runtime sees it (its window is the last second when the VAD closes the segment; a long word loses its
+    start)."""
     out = np.zeros(length, dtype=np.float32)
-    w = word[:length]
-    start = rng.randint(0, length - len(w))
+    if end_aligned:
+        end = length - rng.randint(int(0.06 * RATE), int(0.45 * RATE))
+        w = word[-end:]
+        start = end - len(w)
+    else:
+        w = word[:length]
+        start = rng.randint(0, length - len(w))
     out[start:start + len(w)] = w
     gain = 10 ** (rng.uniform(-12, 3) / 20) * 0.5 / max(1e-4, np.abs(out).max())
     out *= gain

@@ -1,11 +1,15 @@
 """Self-supervised pretraining of the tiny upstream, HuBERT's first iteration: k-means clusters of MFCC frames
-are the targets, spans of the projected features are masked, and the last layer predicts the masked clusters.
+are the targets, spans of the projected features are masked, and the last layer predicts the clusters of the masked
+frames (and, weighted by --unmasked-weight, of the unmasked ones: HuBERT's alpha < 1, a denser signal for a short
+CPU budget).
 Corpus: the real running speech in ../shared/data/speech plus espeak-ng sentences in the training voices.
 
   /usr/bin/python3 models/ssl/pretrain.py --out models/ssl/runs/pretrain --minutes 8
 """
 import argparse
+import copy
 import json
+import math
 import os
 import random
 import sys
@@ -53,6 +57,7 @@ def corpus(rng, sentences, threads):
 
 
 def span_mask(B, T, rng, p=0.08, span=5):
+    """Span starts drawn with probability p per frame, each masking `span` frames (HuBERT: p=0.08, span 10)."""
     m = torch.zeros(B, T, dtype=torch.bool)
     starts = torch.rand(B, T) < p
     for b, t in starts.nonzero().tolist():
@@ -75,6 +80,12 @@ def main():
     ap.add_argument("--max-segments", type=int, default=950)
     ap.add_argument("--crop", type=float, default=0, help="train on random crops of this many seconds (cheaper steps)")
     ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=300, help="steps of linear learning-rate warm-up")
+    ap.add_argument("--unmasked-weight", type=float, default=0.5,
+                    help="weight of the loss on unmasked frames (HuBERT's 1 - alpha; 0 = masked frames only). A dense signal that helps a short CPU budget")
+    ap.add_argument("--mask-prob", type=float, default=0.08)
+    ap.add_argument("--mask-span", type=int, default=10)
+    ap.add_argument("--log-every", type=int, default=0, help="steps between log lines (default: 20 on CPU, 200 on GPU)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     rng = random.Random(a.seed)
@@ -111,8 +122,10 @@ def main():
     params = list(model.parameters()) + [mask_emb] + list(predictor.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
     x_all = torch.from_numpy(segs)
-    step, log = 0, []
+    step, log, skipped, ema = 0, [], 0, 0.0
+    best = (float("inf"), -1, None)
     deadline = t0 + a.minutes * 60
+    t_train = time.time()
     model.train()
     while time.time() < deadline:
         idx = torch.randint(0, len(x_all), (a.batch,))
@@ -124,8 +137,10 @@ def main():
             x = x[:, f0 * 320: f0 * 320 + int(a.crop * data.RATE)]
             y = y[:, f0:f0 + frames]
         x, y = x.to(dev), y.to(dev)
-        m = span_mask(a.batch, y.shape[1], rng).to(dev)
-        lr = a.lr * min(1.0, (step + 1) / 100)
+        m = span_mask(a.batch, y.shape[1], rng, a.mask_prob, a.mask_span).to(dev)
+        # linear warm-up, then a cosine decay to 5 % over the time budget
+        progress = min(1.0, (time.time() - t_train) / max(1.0, deadline - t_train))
+        lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         if not m.any():  # an empty mask would make the loss NaN (mean over no frames)
@@ -133,25 +148,42 @@ def main():
         h = ssl_model.hidden_states(model, x, mask=m, mask_emb=mask_emb)
         logits = predictor(h[-1])
         loss = F.cross_entropy(logits[m], y[m])
+        if a.unmasked_weight > 0 and (~m).any():
+            loss = (1 - a.unmasked_weight) * loss + a.unmasked_weight * F.cross_entropy(logits[~m], y[~m])
         opt.zero_grad()
         if not torch.isfinite(loss):
-            raise SystemExit(f"loss is {loss.item()} at step {step}; lower --lr")
+            skipped += 1
+            if skipped > 50:
+                raise SystemExit(f"loss is {loss.item()} at step {step} ({skipped} steps skipped); lower --lr")
+            continue
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        norm = torch.nn.utils.clip_grad_norm_(params, 5.0)
+        if not torch.isfinite(norm):  # a rare non-finite gradient is skipped, not applied
+            skipped += 1
+            if skipped > 50:
+                raise SystemExit(f"gradient norm is {norm.item()} at step {step} ({skipped} steps skipped); lower --lr")
+            opt.zero_grad()
+            continue
         opt.step()
         with torch.no_grad():
             acc = (logits[m].argmax(-1) == y[m]).float().mean().item()
-        if step % (20 if a.device == "cpu" else 200) == 0:
-            print(f"step {step} loss {loss.item():.3f} masked-acc {acc:.3f} ({time.time() - t0:.0f} s)", flush=True)
-            log.append(dict(step=step, loss=loss.item(), masked_acc=acc))
+            ema = loss.item() if step == 0 else 0.98 * ema + 0.02 * loss.item()  # single batches are noisy (silence share varies)
+        if step % (a.log_every or (20 if a.device == "cpu" else 200)) == 0:
+            print(f"step {step} loss {loss.item():.3f} (ema {ema:.3f}) masked-acc {acc:.3f} lr {lr:.1e} skipped {skipped} ({time.time() - t0:.0f} s)", flush=True)
+            log.append(dict(step=step, loss=loss.item(), loss_ema=ema, masked_acc=acc))
+            if step >= a.warmup and ema < best[0]:  # keep the weights with the lowest smoothed training loss
+                best = (ema, step, copy.deepcopy(model.state_dict()))
         step += 1
+    if best[2] is not None:
+        print(f"keeping the weights of step {best[1]} (smoothed loss {best[0]:.3f})", flush=True)
+        model.load_state_dict(best[2])
     model.eval().cpu()
     # Weights also as plain numpy arrays: readable by any torch version (GPU host and Debian's 1.13 differ).
     np.savez(os.path.join(a.out, "upstream-weights.npz"), **{k: v.numpy() for k, v in model.state_dict().items()})
     torch.save(dict(config=ssl_model.TINY, state=model.state_dict(), steps=step, log=log, clusters=a.clusters,
                     segments=len(segs), espeak_sentences=n_synth, real_files=n_real, command=" ".join(sys.argv)),
                os.path.join(a.out, "upstream.pt"))
-    json.dump(dict(config=ssl_model.TINY, steps=step, log=log, final=log[-1] if log else None, clusters=a.clusters, segments=len(segs),
+    json.dump(dict(config=ssl_model.TINY, steps=step, kept_step=best[1], kept_loss_ema=best[0], skipped=skipped, log=log, final=log[-1] if log else None, clusters=a.clusters, segments=len(segs),
                    espeak_sentences=n_synth, real_files=n_real, command=" ".join(sys.argv), device=a.device, torch=torch.__version__,
                    seconds=time.time() - t0), open(os.path.join(a.out, "pretrain.json"), "w"), indent=1)
     print(f"saved after {step} steps, {time.time() - t0:.0f} s")

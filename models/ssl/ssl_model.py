@@ -13,7 +13,7 @@ TINY = dict(extractor_mode="group_norm",
             extractor_conv_bias=False, encoder_embed_dim=128, encoder_projection_dropout=0.0,
             encoder_pos_conv_kernel=32, encoder_pos_conv_groups=8, encoder_num_layers=8, encoder_num_heads=4,
             encoder_attention_dropout=0.0, encoder_ff_interm_features=256, encoder_ff_interm_dropout=0.0,
-            encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0, aux_num_out=None)
+            encoder_dropout=0.0, encoder_layer_norm_first=True, encoder_layer_drop=0.0, aux_num_out=None)
 
 
 def tiny_upstream():
@@ -134,15 +134,23 @@ class HConvMatMul(nn.Module):
 
 
 class KeywordHead(nn.Module):
-    """SUPERB-style utterance head: Linear → ReLU → mean over time → Linear."""
+    """Utterance head over the interface output: Linear → ReLU, two temporal convolutions (kernel 5, dilation 1 and 2,
+    residual, ~260 ms receptive field so word order counts: "no" vs "on"), then mean and max over time → Linear."""
 
-    def __init__(self, in_dim, classes, hidden=256):
+    def __init__(self, in_dim, classes, hidden=128, dropout=0.15):
         super().__init__()
         self.proj = nn.Linear(in_dim, hidden)
-        self.out = nn.Linear(hidden, classes)
+        self.conv1 = nn.Conv1d(hidden, hidden, 5, padding=2)
+        self.conv2 = nn.Conv1d(hidden, hidden, 5, padding=4, dilation=2)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(2 * hidden, classes)
 
     def forward(self, x):  # [B, T, D]
-        return self.out(F.relu(self.proj(x)).mean(1))
+        x = self.drop(F.relu(self.proj(x))).transpose(1, 2)  # [B, H, T]
+        x = x + F.relu(self.conv1(x))
+        x = x + F.relu(self.conv2(x))
+        x = self.drop(torch.cat([x.mean(2), x.amax(2)], 1))
+        return self.out(x)
 
 
 class InterfaceHead(nn.Module):
@@ -152,10 +160,11 @@ class InterfaceHead(nn.Module):
         super().__init__()
         self.interface = interface
         self.head = head
-        self.norm = nn.LayerNorm(D, elementwise_affine=False) if normalize else None
+        self.normalize = normalize
 
     def forward(self, h):
-        if self.norm is not None:
-            h = self.norm(h)
+        if self.normalize:  # each hidden state to zero mean, unit variance over its D values (no parameters)
+            mu = h.mean(-1, keepdim=True)
+            h = (h - mu) / torch.sqrt(((h - mu) ** 2).mean(-1, keepdim=True) + 1e-5)
         logits = self.head(self.interface(h))
         return logits, torch.softmax(logits, -1)

@@ -34,19 +34,21 @@ def build_sets(rng, per_command, per_unknown, threads):
     speeds, pitches = list(range(110, 240, 10)), list(range(20, 85, 5))
     clips = {"train": [], "espeak_heldout": [], "real_test": []}
 
-    def add(split, audio, label, with_noise):
+    def add(split, audio, label, with_noise, end_aligned):
         snr = rng.uniform(5, 30) if with_noise and noises else None
-        x = data.place(audio, rng, noise=rng.choice(noises) if snr else None, snr_db=snr)
+        x = data.place(audio, rng, noise=rng.choice(noises) if snr else None, snr_db=snr, end_aligned=end_aligned)
         clips[split].append((x, data.CLASSES.index(label)))
 
+    # Training clips: half placed anywhere in the second, half as the runtime's VAD-closed window sees them.
     for w, *_ , a in data.synth_words(data.COMMANDS, train_voices, speeds, pitches, rng, per_command, threads):
-        add("train", a, w, rng.random() < 0.5)
+        add("train", a, w, rng.random() < 0.5, rng.random() < 0.5)
     for w, *_ , a in data.synth_words(data.UNKNOWN_WORDS, train_voices, speeds, pitches, rng, per_unknown, threads):
-        add("train", a, "unknown", rng.random() < 0.5)
-    for w, *_ , a in data.synth_words(data.COMMANDS, held_voices, speeds, pitches, rng, 6, threads):
-        add("espeak_heldout", a, w, False)
-    for w, *_ , a in data.synth_words(data.UNKNOWN_WORDS[::3], held_voices, speeds, pitches, rng, 2, threads):
-        add("espeak_heldout", a, "unknown", False)
+        add("train", a, "unknown", rng.random() < 0.5, rng.random() < 0.5)
+    # Held-out voices, placed as at runtime, clean.
+    for w, *_ , a in data.synth_words(data.COMMANDS, held_voices, speeds, pitches, rng, 10, threads):
+        add("espeak_heldout", a, w, False, True)
+    for w, *_ , a in data.synth_words(data.UNKNOWN_WORDS[::3], held_voices, speeds, pitches, rng, 3, threads):
+        add("espeak_heldout", a, "unknown", False, True)
     for _ in range(per_command * 2):  # silence: background noise at many levels, and near-digital silence
         n = rng.choice(noises)
         level = 10 ** rng.uniform(-4, -1)
@@ -73,7 +75,7 @@ def features(upstream, xs, batch=32):
 def train_head(kind, H, y, L, D, epochs, rng_seed, lr=2e-3):
     torch.manual_seed(rng_seed)
     interface = ssl_model.WeightedSum(L, D) if kind == "ws" else ssl_model.HConv(L, D)
-    model = ssl_model.InterfaceHead(interface, ssl_model.KeywordHead(interface.out_dim, len(data.CLASSES)))
+    model = ssl_model.InterfaceHead(interface, ssl_model.KeywordHead(interface.out_dim, len(data.CLASSES)), normalize=True, D=D)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     n = H.shape[1]
@@ -97,8 +99,7 @@ def train_head(kind, H, y, L, D, epochs, rng_seed, lr=2e-3):
 
 @torch.no_grad()
 def evaluate(model, H, y):
-    _, p = model(H.float())
-    pred = p.argmax(-1)
+    pred = torch.cat([model(H[:, i:i + 256].float())[1].argmax(-1) for i in range(0, H.shape[1], 256)])
     conf = np.zeros((len(data.CLASSES), len(data.CLASSES)), dtype=int)
     for t, q in zip(y.tolist(), pred.tolist()):
         conf[t, q] += 1
@@ -120,9 +121,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoint")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--per-command", type=int, default=50)
-    ap.add_argument("--per-unknown", type=int, default=4)
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--per-command", type=int, default=250)
+    ap.add_argument("--per-unknown", type=int, default=25)
+    ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
@@ -178,7 +179,7 @@ def main():
     with torch.no_grad():
         gh = ssl_model.hidden_states(upstream, golden_wave)
     created = datetime.datetime.now(datetime.timezone.utc).isoformat()
-    provenance = dict(pretraining=dict(method="HuBERT iteration 1: masked prediction of k-means (K=%d) MFCC+delta clusters" % ck["clusters"],
+    provenance = dict(pretraining=dict(method="HuBERT iteration 1: prediction of k-means (K=%d) MFCC+delta clusters on masked spans and, weighted by --unmasked-weight, on unmasked frames (see command)" % ck["clusters"],
                                        steps=ck["steps"], segments=ck["segments"], espeak_sentences=ck["espeak_sentences"],
                                        real_files=ck["real_files"], command=ck["command"], final=ck["log"][-1] if ck["log"] else None),
                       command=" ".join(["/usr/bin/python3"] + sys.argv), created=created, torch=torch.__version__,
