@@ -24,7 +24,8 @@ internal sealed record LatencyBenchSettings
 
 /// <summary>One configuration's measurements.</summary>
 internal sealed record LatencyBenchRow(string Mode, int Sessions, int MaxBatch, double DecisionsPerSecond, double P50Ms, double P95Ms, double P99Ms, double MaxMs,
-    long Windows, long Drops, double CpuPercentOfMachine, double MeanBatch, double OverheadPercentOfModel, double[] LatencySampleMs)
+    long Windows, long Drops, double CpuPercentOfMachine, double MeanBatch, double OverheadPercentOfModel, double[] LatencySampleMs,
+    int SessionsWithDrops = 0, double WorkingSetStartMb = double.NaN, double WorkingSetEndMb = double.NaN, double WorkingSetMaxMb = double.NaN)
 {
     /// <summary>Sustained: p99 at most 50 ms and nothing dropped.</summary>
     public bool Sustained => P99Ms <= 50 && Drops == 0;
@@ -77,6 +78,9 @@ internal static class LatencyBench
             var cpuStart = TimeSpan.Zero;
             var measuring = false;
             long dropsAtWarmEnd = 0;
+            var dropsPerSessionAtWarmEnd = new long[sessions];
+            double wsStart = double.NaN, wsMax = 0;
+            var nextMemorySample = warmEnd;
             // Each session's next chunk index; a pass pushes every chunk that is due, then the pacer sleeps 1 ms
             // (a spinning pacer would take a core from the model on a small machine).
             var next = new long[sessions];
@@ -95,8 +99,17 @@ internal static class LatencyBench
                     foreach (var p in players) p.Session.Latency.Clear();
                     shared.ResetCounters();
                     dropsAtWarmEnd = players.Sum(p => p.Session.Dropped);
+                    for (var k = 0; k < sessions; k++) dropsPerSessionAtWarmEnd[k] = players[k].Session.Dropped;
                     process.Refresh();
                     cpuStart = process.TotalProcessorTime;
+                    wsStart = process.WorkingSet64 / 1e6;
+                }
+                if (measuring && now >= nextMemorySample)
+                {
+                    // Memory once a second while measuring: under overload it must stay flat (bounded queues).
+                    process.Refresh();
+                    wsMax = Math.Max(wsMax, process.WorkingSet64 / 1e6);
+                    nextMemorySample = now + Stopwatch.Frequency;
                 }
                 if (now >= end) break;
                 Thread.Sleep(1);
@@ -104,13 +117,15 @@ internal static class LatencyBench
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds / settings.MeasureSeconds / Environment.ProcessorCount * 100;
             var drops = players.Sum(p => p.Session.Dropped) - dropsAtWarmEnd;
+            var sessionsWithDrops = Enumerable.Range(0, sessions).Count(k => players[k].Session.Dropped > dropsPerSessionAtWarmEnd[k]);
+            var wsEnd = process.WorkingSet64 / 1e6;
             var all = players.SelectMany(p => p.Session.Latency.Values()).ToArray();
             Array.Sort(all);
             var q = (double x) => Pipeline.Core.Evaluation.LatencyRecorder.QuantileOfSorted(all, x);
             var overhead = shared.ModelTicks > 0 ? (shared.CycleTicks - shared.ModelTicks) * 100.0 / shared.ModelTicks : double.NaN;
             var sample = all.Length <= 20000 ? all : Enumerable.Range(0, 20000).Select(i => all[(long)i * all.Length / 20000]).ToArray();
             return new LatencyBenchRow(mode, sessions, shared.MaxBatch, all.Length / settings.MeasureSeconds, q(0.5), q(0.95), q(0.99), all.Length > 0 ? all[^1] : double.NaN,
-                all.Length, drops, cpu, shared.MeanBatchSize, overhead, sample);
+                all.Length, drops, cpu, shared.MeanBatchSize, overhead, sample, sessionsWithDrops, wsStart, wsEnd, Math.Max(wsMax, wsEnd));
         }
         finally
         {

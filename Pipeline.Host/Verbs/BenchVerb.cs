@@ -149,11 +149,12 @@ internal static class BenchVerb
                     if (m != modeList[^1] || s != counts[^1]) deviceLine = "";
                     AnsiConsole.MarkupLine($"[grey]  p99 {row.P99Ms.ToString("F1", Inv)} ms, {row.DecisionsPerSecond.ToString("F0", Inv)} decisions/s, {row.Drops} dropped, batch {row.MeanBatch.ToString("F1", Inv)}[/]");
                 }
-            var table = new Table().AddColumns("mode", "sessions", "max batch", "decisions/s", "p50 (ms)", "p95 (ms)", "p99 (ms)", "max (ms)", "dropped", "CPU (% of machine)", "mean batch", "overhead / model", "p99 ≤ 50 ms, no drops");
+            var table = new Table().AddColumns("mode", "sessions", "max batch", "decisions/s", "p50 (ms)", "p95 (ms)", "p99 (ms)", "max (ms)", "dropped (sessions)", "CPU (% of machine)", "mean batch", "overhead / model", "memory MB start → end (max)", "p99 ≤ 50 ms, no drops");
             foreach (var r in rows)
                 table.AddRow(r.Mode, r.Sessions.ToString(Inv), r.MaxBatch.ToString(Inv), r.DecisionsPerSecond.ToString("F0", Inv), r.P50Ms.ToString("F2", Inv), r.P95Ms.ToString("F2", Inv),
-                    r.P99Ms.ToString("F2", Inv), r.MaxMs.ToString("F1", Inv), r.Drops.ToString(Inv), r.CpuPercentOfMachine.ToString("F0", Inv), r.MeanBatch.ToString("F2", Inv),
-                    double.IsNaN(r.OverheadPercentOfModel) ? "-" : r.OverheadPercentOfModel.ToString("F2", Inv) + " %", r.Sustained ? "yes" : "no");
+                    r.P99Ms.ToString("F2", Inv), r.MaxMs.ToString("F1", Inv), $"{r.Drops.ToString(Inv)} ({r.SessionsWithDrops.ToString(Inv)})", r.CpuPercentOfMachine.ToString("F0", Inv), r.MeanBatch.ToString("F2", Inv),
+                    double.IsNaN(r.OverheadPercentOfModel) ? "-" : r.OverheadPercentOfModel.ToString("F2", Inv) + " %",
+                    $"{r.WorkingSetStartMb.ToString("F0", Inv)} → {r.WorkingSetEndMb.ToString("F0", Inv)} ({r.WorkingSetMaxMb.ToString("F0", Inv)})", r.Sustained ? "yes" : "no");
             AnsiConsole.MarkupLine($"[bold]bench latency[/] {Markup.Escape(settings.ModelPath)}; {Markup.Escape(deviceLine)}; {Environment.ProcessorCount} cores");
             AnsiConsole.Write(table);
             foreach (var m in modeList)
