@@ -21,19 +21,12 @@ public sealed class EdfRecording : Recording
         {
             var groups = file.RateGroups();
             var streams = new List<RecordedStream>();
-            var name = System.IO.Path.GetFileNameWithoutExtension(path);
             for (var g = 0; g < groups.Count; g++)
             {
                 var signals = groups[g];
                 var rate = signals[0].SampleRate;
-                var description = new StreamDescription(
-                    groups.Count == 1 ? name : $"{name} ({rate:G} Hz)",
-                    "EEG",
-                    signals.Select(s => s.Label).ToArray(),
-                    rate,
-                    file.IsBdf ? ValueFormat.Int32 : ValueFormat.Int16,
-                    signals.Select(s => s.PhysicalDimension).ToArray(),
-                    file.RecordingId.Trim());
+                var description = RateGroupDescription(path, groups.Count, rate, signals.Select(s => s.Label).ToArray(),
+                    signals.Select(s => s.PhysicalDimension).ToArray(), file.IsBdf ? ValueFormat.Int32 : ValueFormat.Int16, file.RecordingId.Trim());
                 var frames = (long)file.RecordCount * signals[0].SamplesPerRecord;
                 var last = file.RecordCount == 0 ? double.NaN : file.RecordStartTime(file.RecordCount - 1) + (signals[0].SamplesPerRecord - 1) / rate;
                 streams.Add(new RecordedStream(g, description, frames, file.RecordCount == 0 ? double.NaN : file.RecordStartTime(0), last));

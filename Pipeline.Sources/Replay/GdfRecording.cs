@@ -24,19 +24,12 @@ public sealed class GdfRecording : Recording
         {
             var groups = file.RateGroups();
             var streams = new List<RecordedStream>();
-            var name = System.IO.Path.GetFileNameWithoutExtension(path);
             for (var g = 0; g < groups.Count; g++)
             {
                 var signals = groups[g];
                 var rate = signals[0].SampleRate;
-                var description = new StreamDescription(
-                    groups.Count == 1 ? name : $"{name} ({rate:G} Hz)",
-                    "EEG",
-                    signals.Select(s => s.Label).ToArray(),
-                    rate,
-                    FormatOf(signals),
-                    signals.Select(s => s.PhysicalDimension).ToArray(),
-                    file.RecordingId);
+                var description = RateGroupDescription(path, groups.Count, rate, signals.Select(s => s.Label).ToArray(),
+                    signals.Select(s => s.PhysicalDimension).ToArray(), FormatOf(signals), file.RecordingId);
                 var frames = (long)file.RecordCount * signals[0].SamplesPerRecord;
                 streams.Add(new RecordedStream(g, description, frames, frames == 0 ? double.NaN : 0, frames == 0 ? double.NaN : (frames - 1) / rate));
             }

@@ -19,6 +19,16 @@ public abstract class Recording : IDisposable
     /// <summary>Problems the reader recovered from (truncation, corrupt chunks), one sentence each.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>
+    /// One stream of a file whose signals are grouped by sampling rate (EDF, BDF, GDF): type EEG, named after the file,
+    /// with the rate added when the file has more than one group.
+    /// </summary>
+    protected static StreamDescription RateGroupDescription(string path, int groupCount, double rate, string[] labels, string[] units, ValueFormat format, string recordingId)
+    {
+        var name = System.IO.Path.GetFileNameWithoutExtension(path);
+        return new StreamDescription(groupCount == 1 ? name : $"{name} ({rate:G} Hz)", "EEG", labels, rate, format, units, recordingId);
+    }
+
     /// <summary>The signal streams (numeric, at least one channel).</summary>
     public IEnumerable<RecordedStream> SignalStreams => Streams.Where(s => !s.IsMarkerStream && s.Description.ChannelCount > 0);
 
