@@ -138,7 +138,8 @@ internal static class ListenVerb
         {
             var source = WavFileSource.Open(wav);
             console.MarkupLine($"[grey]{Markup.Escape(wav)}: {source.Seconds.ToString("F2", Inv)} s, {source.OriginalRate} Hz x {source.OriginalChannels} → 16 kHz mono[/]");
-            source.Chunks(SpeechAudio.ChunkSamples, paced).Do(session.Push).LastOrDefaultAsync().Wait();
+            // As fast as possible, times are seconds into the file; paced, the file stands in for a microphone (LSL clock).
+            source.Chunks(SpeechAudio.ChunkSamples, paced, startTime: paced ? double.NaN : 0).Do(session.Push).LastOrDefaultAsync().Wait();
         }
         else
         {
