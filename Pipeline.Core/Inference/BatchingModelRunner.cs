@@ -110,25 +110,17 @@ public sealed class BatchingModelRunner : IDisposable
     }
 
     /// <summary>
-    /// The largest bucket whose time per window is no worse (within 10 %) than the best smaller bucket's: beyond it,
-    /// running two smaller batches back to back is faster than one big one (a cache-bound model on a small CPU).
+    /// The smallest bucket whose time per window is within 10 % of the best bucket's: the batch that gets (nearly) all
+    /// the throughput batching can give, and no bigger. A window's result waits for its whole batch, so where bigger
+    /// batches are not cheaper per window (a small CPU: compute-bound convolutions) small batches run back to back
+    /// give the same throughput at lower latency; where they are much cheaper (a GPU) the limit is large.
     /// </summary>
     public static int ChooseMaxBatch(IReadOnlyDictionary<int, double> millisecondsPerRun)
     {
         ArgumentNullException.ThrowIfNull(millisecondsPerRun);
-        var best = double.PositiveInfinity;
-        var chosen = 1;
-        foreach (var (size, ms) in millisecondsPerRun.OrderBy(p => p.Key))
-        {
-            var perWindow = ms / size;
-            if (perWindow <= best * 1.1)
-            {
-                chosen = size;
-                best = Math.Min(best, perWindow);
-            }
-            else break;
-        }
-        return chosen;
+        if (millisecondsPerRun.Count == 0) return 1;
+        var best = millisecondsPerRun.Min(p => p.Value / p.Key);
+        return millisecondsPerRun.Where(p => p.Value / p.Key <= best * 1.1).Min(p => p.Key);
     }
 
     /// <summary>Forgets the counters (batches, windows, ticks), e.g. after a warm-up.</summary>

@@ -4,8 +4,9 @@ namespace Pipeline.Core.Inference;
 public sealed record BatchingOptions
 {
     /// <summary>
-    /// Largest batch. 0 picks it at warm-up: the largest power-of-two bucket (up to 64) whose time per window is not
-    /// worse than running smaller batches one after another — on a GPU that is usually 64, on a small CPU it can be 1 or 2.
+    /// Largest batch. 0 picks it at warm-up: the smallest power-of-two bucket (up to 64) whose time per window is
+    /// within 10 % of the best — on a GPU that is usually 64; on a small CPU, where a window costs the same at any
+    /// batch size, it is 1 or 2 (a bigger batch would only make its first windows wait for its last).
     /// </summary>
     public int MaxBatch { get; init; }
     /// <summary>How long a batch may wait for more windows once one is queued (default 0: take what is queued, never wait).</summary>

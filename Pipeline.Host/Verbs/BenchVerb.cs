@@ -101,7 +101,7 @@ internal static class BenchVerb
         var modes = new Option<string>("--modes") { Description = "batched (the shared micro-batching runner), unbatched (the same queue, one window per run), or both.", DefaultValueFactory = _ => "batched,unbatched" };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per configuration (after the warm-up).", DefaultValueFactory = _ => 20 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds before measuring (the first windows need 4 s of signal).", DefaultValueFactory = _ => 6 };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch in batched mode; 0 chooses at warm-up (the largest that is not slower per window).", DefaultValueFactory = _ => 0 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Largest batch in batched mode; 0 chooses at warm-up (the smallest whose time per window is within 10 % of the best).", DefaultValueFactory = _ => 0 };
         var delay = new Option<double>("--max-delay-ms") { Description = "How long a batch may wait for more windows (ms).", DefaultValueFactory = _ => 0 };
         var queue = new Option<int>("--queue") { Description = "Windows each session may queue before its oldest is dropped.", DefaultValueFactory = _ => 8 };
         var device = CommonOptions.Device();

@@ -9,13 +9,18 @@ public class BatchingModelRunnerTests
     private static string ModelPath => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
 
     [Fact]
-    public void Batch_limit_is_the_largest_bucket_that_does_not_cost_more_per_window()
+    public void Batch_limit_is_the_smallest_bucket_that_gets_nearly_the_best_time_per_window()
     {
         // A GPU-like profile: bigger batches are cheaper per window all the way.
         Assert.Equal(64, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 1.1, [4] = 1.3, [8] = 1.6, [16] = 2.0, [32] = 3.0, [64] = 5.0 }));
         // A cache-bound CPU profile: from 4 on, one big run is slower than two smaller ones.
         Assert.Equal(2, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.2, [2] = 2.0, [4] = 8.3, [8] = 22.8 }));
         Assert.Equal(1, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 2.5 }));
+        // A compute-bound CPU profile (this project's 2-core machine): the same cost per window at every size, so a
+        // big batch would only make early windows wait for late ones.
+        Assert.Equal(1, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 2.0, [4] = 4.0, [8] = 8.0, [16] = 15.7, [32] = 30.6, [64] = 61.0 }));
+        // Batching that pays up to 8 and little beyond: 8.
+        Assert.Equal(8, BatchingModelRunner.ChooseMaxBatch(new Dictionary<int, double> { [1] = 1.0, [2] = 1.6, [4] = 3.0, [8] = 5.4, [16] = 10.4, [32] = 20.0 }));
     }
 
     [Fact]
