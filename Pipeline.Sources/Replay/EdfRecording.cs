@@ -8,10 +8,9 @@ namespace Pipeline.Sources.Replay;
 /// stream per rate (channels in header order), its annotations (and BDF Status events) as markers. Timestamps are
 /// seconds from the start of the file.
 /// </summary>
-public sealed class EdfRecording : Recording
+public sealed class EdfRecording : RecordFileRecording
 {
     private EdfFile _file = null!;
-    private int[][] _groups = [];
 
     /// <summary>Opens the file and reads its header and annotations.</summary>
     public static new EdfRecording Open(string path)
@@ -48,7 +47,7 @@ public sealed class EdfRecording : Recording
                 Markers = markers,
                 Warnings = file.Warnings,
                 _file = file,
-                _groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
+                Groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
             };
         }
         catch
@@ -58,32 +57,15 @@ public sealed class EdfRecording : Recording
         }
     }
 
-    /// <inheritdoc />
-    public override IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
-        var signals = _groups[streamIndex];
-        var description = Streams[streamIndex].Description;
-        var channels = signals.Length;
-        var spr = _file.Signals[signals[0]].SamplesPerRecord;
-        var rate = description.NominalRate;
-        var record = new float[spr * channels];
-        var times = new double[spr];
-        var chunks = new ChunkAssembler(description, chunkFrames);
-        for (var r = 0; r < _file.RecordCount; r++)
-        {
-            if (_file.ReadRecords(r, 1, signals, record) == 0) break;
-            // EDF+D records may not follow one another: each record's first sample is at its own start time.
-            var start = _file.RecordStartTime(r);
-            for (var k = 0; k < spr; k++) times[k] = start + k / rate;
-            for (var s = 0; s < spr;)
-            {
-                s += chunks.Append(record.AsSpan(s * channels), times.AsSpan(s));
-                if (chunks.IsFull) yield return chunks.Chunk;
-            }
-        }
-        if (chunks.Flush() is { } last) yield return last;
-    }
+    private protected override int RecordCount => _file.RecordCount;
+
+    private protected override int SamplesPerRecord(int signal) => _file.Signals[signal].SamplesPerRecord;
+
+    private protected override int ReadRecords(int firstRecord, int recordCount, ReadOnlySpan<int> signals, Span<float> destination) =>
+        _file.ReadRecords(firstRecord, recordCount, signals, destination);
+
+    // EDF+D records may not follow one another: each record's first sample is at its own start time.
+    private protected override double SampleTime(int record, int sample, int samplesPerRecord, double rate) => _file.RecordStartTime(record) + sample / rate;
 
     /// <inheritdoc />
     public override void Dispose()

@@ -8,13 +8,9 @@ namespace Pipeline.Sources.Replay;
 /// (channels in header order), its event table as markers whose text is the event type code (e.g. <c>769</c>).
 /// Timestamps are seconds from the start of the file.
 /// </summary>
-public sealed class GdfRecording : Recording
+public sealed class GdfRecording : RecordFileRecording
 {
-    // Records are read in batches of about this many frames, so one-sample records cost no call per sample.
-    private const int BatchFrames = 4096;
-
     private GdfFile _file = null!;
-    private int[][] _groups = [];
 
     /// <summary>Opens the file and reads its header and event table.</summary>
     public static new GdfRecording Open(string path)
@@ -41,7 +37,7 @@ public sealed class GdfRecording : Recording
                 Markers = file.Events,
                 Warnings = file.Warnings,
                 _file = file,
-                _groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
+                Groups = groups.Select(g => g.Select(s => s.Index).ToArray()).ToArray(),
             };
         }
         catch
@@ -51,37 +47,15 @@ public sealed class GdfRecording : Recording
         }
     }
 
-    /// <inheritdoc />
-    public override IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
-        var signals = _groups[streamIndex];
-        var description = Streams[streamIndex].Description;
-        var channels = signals.Length;
-        var spr = _file.Signals[signals[0]].SamplesPerRecord;
-        var rate = description.NominalRate;
-        var perBatch = Math.Max(1, BatchFrames / spr);
-        var batch = new float[perBatch * spr * channels];
-        var times = new double[perBatch * spr];
-        var chunks = new ChunkAssembler(description, chunkFrames);
-        long frame = 0;
-        for (var r = 0; r < _file.RecordCount;)
-        {
-            var got = _file.ReadRecords(r, perBatch, signals, batch);
-            if (got == 0) break;
-            r += got;
-            var available = got * spr;
-            // GDF records follow one another without gaps, so a frame's time is its index over the rate.
-            for (var k = 0; k < available; k++) times[k] = (frame + k) / rate;
-            for (var s = 0; s < available;)
-            {
-                s += chunks.Append(batch.AsSpan(s * channels), times.AsSpan(s, available - s));
-                if (chunks.IsFull) yield return chunks.Chunk;
-            }
-            frame += available;
-        }
-        if (chunks.Flush() is { } last) yield return last;
-    }
+    private protected override int RecordCount => _file.RecordCount;
+
+    private protected override int SamplesPerRecord(int signal) => _file.Signals[signal].SamplesPerRecord;
+
+    private protected override int ReadRecords(int firstRecord, int recordCount, ReadOnlySpan<int> signals, Span<float> destination) =>
+        _file.ReadRecords(firstRecord, recordCount, signals, destination);
+
+    // GDF records follow one another without gaps, so a frame's time is its index over the rate.
+    private protected override double SampleTime(int record, int sample, int samplesPerRecord, double rate) => ((long)record * samplesPerRecord + sample) / rate;
 
     /// <inheritdoc />
     public override void Dispose()
