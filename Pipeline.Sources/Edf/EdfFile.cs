@@ -1,7 +1,7 @@
-using Pipeline.Sources.IO;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Signals;
+using Pipeline.Sources.IO;
 
 namespace Pipeline.Sources.Edf;
 
@@ -109,17 +109,7 @@ public sealed class EdfFile : IDisposable
     }
 
     /// <summary>Groups the data signals by samples per record (hence by rate), in header order: each group can become one multi-channel stream.</summary>
-    public IReadOnlyList<IReadOnlyList<EdfSignal>> RateGroups()
-    {
-        var groups = new List<List<EdfSignal>>();
-        foreach (var signal in DataSignals)
-        {
-            var group = groups.Find(g => g[0].SamplesPerRecord == signal.SamplesPerRecord);
-            if (group is null) groups.Add(group = []);
-            group.Add(signal);
-        }
-        return groups;
-    }
+    public IReadOnlyList<IReadOnlyList<EdfSignal>> RateGroups() => RecordReads.GroupBySamplesPerRecord(DataSignals, static s => s.SamplesPerRecord);
 
     /// <summary>Seconds from the file start to the first sample of record <paramref name="record"/> (EDF+D: from its time-keeping annotation).</summary>
     public double RecordStartTime(int record)
@@ -140,27 +130,9 @@ public sealed class EdfFile : IDisposable
     /// </summary>
     public int ReadRecords(int firstRecord, int recordCount, ReadOnlySpan<int> signals, Span<float> destination)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(firstRecord);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRecord, RecordCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(recordCount);
-        if (signals.IsEmpty) throw new ArgumentException("At least one signal must be chosen.", nameof(signals));
-        var spr = -1;
-        foreach (var index in signals)
-        {
-            if ((uint)index >= (uint)_signals.Length)
-                throw new ArgumentOutOfRangeException(nameof(signals), index, $"The file has {_signals.Length} signals.");
-            var signal = _signals[index];
-            if (signal.IsAnnotation)
-                throw new ArgumentException($"Signal {index} ('{signal.Label}') holds annotations, not samples.", nameof(signals));
-            if (spr >= 0 && signal.SamplesPerRecord != spr)
-                throw new ArgumentException("All chosen signals must have the same number of samples per record.", nameof(signals));
-            spr = signal.SamplesPerRecord;
-        }
-        var records = Math.Min(recordCount, RecordCount - firstRecord);
+        var (records, spr) = RecordReads.Check(_signals, RecordCount, firstRecord, recordCount, signals, destination.Length,
+            static s => s.SamplesPerRecord, static (s, i) => s.IsAnnotation ? $"Signal {i} ('{s.Label}') holds annotations, not samples." : null);
         var channels = signals.Length;
-        var needed = (long)records * spr * channels;
-        if (destination.Length < needed)
-            throw new ArgumentException($"The destination holds {destination.Length} values but {needed} are needed.", nameof(destination));
 
         var recordBytes = _header.RecordBytes;
         var perBlock = Math.Max(1, MaxBlockBytes / recordBytes);

@@ -1,9 +1,9 @@
-using Pipeline.Sources.IO;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Signals;
+using Pipeline.Sources.IO;
 
 namespace Pipeline.Sources.Gdf;
 
@@ -121,17 +121,7 @@ public sealed class GdfFile : IDisposable
     }
 
     /// <summary>Groups the data signals by sample rate, in header order: each group can become one multi-channel stream.</summary>
-    public IReadOnlyList<IReadOnlyList<GdfSignal>> RateGroups()
-    {
-        var groups = new List<List<GdfSignal>>();
-        foreach (var signal in DataSignals)
-        {
-            var group = groups.Find(g => g[0].SamplesPerRecord == signal.SamplesPerRecord);
-            if (group is null) groups.Add(group = []);
-            group.Add(signal);
-        }
-        return groups;
-    }
+    public IReadOnlyList<IReadOnlyList<GdfSignal>> RateGroups() => RecordReads.GroupBySamplesPerRecord(DataSignals, static s => s.SamplesPerRecord);
 
     /// <summary>
     /// Reads up to <paramref name="recordCount"/> records from <paramref name="firstRecord"/> for the given signals
@@ -142,27 +132,9 @@ public sealed class GdfFile : IDisposable
     /// </summary>
     public int ReadRecords(int firstRecord, int recordCount, ReadOnlySpan<int> signals, Span<float> destination)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(firstRecord);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRecord, RecordCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(recordCount);
-        if (signals.IsEmpty) throw new ArgumentException("At least one signal must be chosen.", nameof(signals));
-        var spr = -1;
-        foreach (var index in signals)
-        {
-            if ((uint)index >= (uint)_signals.Length)
-                throw new ArgumentOutOfRangeException(nameof(signals), index, $"The file has {_signals.Length} signals.");
-            var signal = _signals[index];
-            if (!signal.IsData)
-                throw new ArgumentException($"Signal {index} ('{signal.Label}') stores no samples.", nameof(signals));
-            if (spr >= 0 && signal.SamplesPerRecord != spr)
-                throw new ArgumentException("All chosen signals must have the same number of samples per record.", nameof(signals));
-            spr = signal.SamplesPerRecord;
-        }
-        var records = Math.Min(recordCount, RecordCount - firstRecord);
+        var (records, spr) = RecordReads.Check(_signals, RecordCount, firstRecord, recordCount, signals, destination.Length,
+            static s => s.SamplesPerRecord, static (s, i) => s.IsData ? null : $"Signal {i} ('{s.Label}') stores no samples.");
         var channels = signals.Length;
-        var needed = (long)records * spr * channels;
-        if (destination.Length < needed)
-            throw new ArgumentException($"The destination holds {destination.Length} values but {needed} are needed.", nameof(destination));
 
         var perBlock = Math.Max(1, MaxBlockBytes / RecordBytes);
         var done = 0;
