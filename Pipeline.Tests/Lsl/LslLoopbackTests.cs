@@ -304,7 +304,7 @@ public sealed class LslLoopbackTests
         session.Codec.Encode(b, 77.0, false, raw, default);
         output.Write(b.Span);
         var reader = new FeedReader(new MemoryStream(output.ToArray()));
-        var codec = StreamInlet.ParseResponse(reader, "uid-be", ChannelFormat.Double64, 2, 100, 1024);
+        var codec = DataReceiver.ParseResponse(reader, "uid-be", ChannelFormat.Double64, 2, 100, 1024);
         codec.VerifyTestPatterns(reader);
         var back = new byte[16];
         Assert.Equal(77.0, codec.Decode(reader, back, default));
