@@ -8,11 +8,11 @@ namespace Pipeline.Lsl;
 /// <summary>
 /// The feed of one inlet (liblsl's <c>data_receiver</c>): a background thread that connects to the outlet's data
 /// port, negotiates protocol 1.10 (or 1.00), verifies the test patterns and decodes samples into a bounded
-/// <see cref="SampleRing"/>; when the feed ends it asks the <see cref="InletConnection"/> to recover and starts over.
+/// <see cref="SampleQueue"/>; when the feed ends it asks the <see cref="InletConnection"/> to recover and starts over.
 /// </summary>
 internal sealed class DataReceiver : IDisposable
 {
-    /// <summary>Ring flag of the first sample of each feed (a connection after a recovery starts after a gap).</summary>
+    /// <summary>Queue flag of the first sample of each feed (a connection after a recovery starts after a gap).</summary>
     public const byte FirstOfFeed = 1;
 
     private readonly InletConnection _connection;
@@ -35,12 +35,12 @@ internal sealed class DataReceiver : IDisposable
         _maxChunklen = maxChunklen;
         _period = connection.NominalSrate > 0 ? 1.0 / connection.NominalSrate : 0;
         var sampleBytes = connection.Format.ValueSize() * connection.ChannelCount;
-        Ring = new SampleRing(maxBuflen, sampleBytes, connection.ChannelCount, connection.Format == ChannelFormat.String);
+        Queue = new SampleQueue(maxBuflen, sampleBytes, connection.ChannelCount, connection.Format == ChannelFormat.String);
         _thread = new Thread(Run) { IsBackground = true, Name = "LSL inlet " + connection.Name };
     }
 
     /// <summary>Decoded samples, oldest first (single consumer: the inlet's pulling thread).</summary>
-    public SampleRing Ring { get; }
+    public SampleQueue Queue { get; }
 
     /// <summary>How many feeds passed their handshake so far (a new one after each recovery).</summary>
     public int FeedCount => Volatile.Read(ref _feeds);
@@ -82,7 +82,7 @@ internal sealed class DataReceiver : IDisposable
             _connection.Disconnected(uid, reason, _lastReceivedTimestamp, connectedNow);
             if (_connection.IsLost)
             {
-                Ring.Wake();
+                Queue.Wake();
                 return;
             }
             if (!_connection.Recover(_cts.Token)) break;
@@ -121,8 +121,8 @@ internal sealed class DataReceiver : IDisposable
         var flags = FirstOfFeed;
         while (!_cts.IsCancellationRequested)
         {
-            var ts = isString ? codec.Decode(reader, default, Ring.NextStrings()) : codec.Decode(reader, Ring.NextBytes(), default);
-            Ring.Publish(ts, flags);
+            var ts = isString ? codec.Decode(reader, default, Queue.NextStrings()) : codec.Decode(reader, Queue.NextBytes(), default);
+            Queue.Publish(ts, flags);
             flags = 0;
             _lastReceivedTimestamp = ts;
         }
@@ -203,7 +203,7 @@ internal sealed class DataReceiver : IDisposable
     {
         _cts.Cancel();
         try { _socket?.Dispose(); } catch (ObjectDisposedException) { }
-        Ring.Wake();
+        Queue.Wake();
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(3));
     }
 

@@ -21,7 +21,7 @@ public sealed class StreamInlet : IDisposable
     private readonly InfoReceiver _infoReceiver;
     private readonly TimeCorrectionEstimator _time;
     private readonly TimePostProcessor _post;
-    private readonly SampleRing _ring;
+    private readonly SampleQueue _queue;
     private readonly ChannelFormat _format;
     private readonly int _channels;
     private readonly string _name;
@@ -53,7 +53,7 @@ public sealed class StreamInlet : IDisposable
         _channels = info.ChannelCount;
         var buffered = (int)Math.Clamp(Math.Max(1, maxBuflen) * (info.NominalSrate > 0 ? info.NominalSrate : 100), 1, int.MaxValue / 2);
         _receiver = new DataReceiver(_connection, buffered, Math.Max(0, maxChunklen));
-        _ring = _receiver.Ring;
+        _queue = _receiver.Queue;
         _infoReceiver = new InfoReceiver(_connection);
         _time = new TimeCorrectionEstimator(config, _connection.ServiceEndpoint, config.Log ?? (_ => { }));
         _connection.OutletChanged += _time.Reset;
@@ -85,10 +85,10 @@ public sealed class StreamInlet : IDisposable
     public int OutageCount => _connection.OutageCount;
 
     /// <summary>Samples dropped because the buffer was full (the consumer pulled too slowly).</summary>
-    public long DroppedSamples => _ring.Dropped;
+    public long DroppedSamples => _queue.Dropped;
 
     /// <summary>Samples waiting in the buffer.</summary>
-    public int SamplesAvailable => (int)_ring.Available;
+    public int SamplesAvailable => (int)_queue.Available;
 
     /// <summary>True when the stream is lost for good (no source id, or recovery disabled, after a loss).</summary>
     public bool IsLost => _connection.IsLost;
@@ -223,7 +223,7 @@ public sealed class StreamInlet : IDisposable
         return n;
     }
 
-    private bool TryReadNext(out double timestamp, out byte flags) => _ring.TryRead(_pullRaw, _pullStrings, out timestamp, out flags);
+    private bool TryReadNext(out double timestamp, out byte flags) => _queue.TryRead(_pullRaw, _pullStrings, out timestamp, out flags);
 
     private bool WaitAndRead(double timeout, out double timestamp, out byte flags)
     {
@@ -235,7 +235,7 @@ public sealed class StreamInlet : IDisposable
             ThrowIfLost();
             var left = end - LslClock.LocalClock();
             if (left <= 0) return false;
-            _ring.WaitForData(TimeSpan.FromSeconds(Math.Min(left, 0.25)));
+            _queue.WaitForData(TimeSpan.FromSeconds(Math.Min(left, 0.25)));
             if (TryReadNext(out timestamp, out flags)) return true;
         }
     }
@@ -243,7 +243,7 @@ public sealed class StreamInlet : IDisposable
     private void ThrowIfLost()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (_connection.IsLost && _ring.Available == 0)
+        if (_connection.IsLost && _queue.Available == 0)
             throw new LslException($"Stream '{_name}' was lost ({_connection.LostReason}); give it a source_id and keep recovery on to have inlets reconnect.");
     }
 
