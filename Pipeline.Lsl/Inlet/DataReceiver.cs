@@ -82,7 +82,7 @@ internal sealed class DataReceiver : IDisposable
             _connection.Disconnected(uid, reason, _lastReceivedTimestamp, connectedNow);
             if (_connection.IsLost)
             {
-                Queue.Wake();
+                Queue.WakeAlways();
                 return;
             }
             if (!_connection.Recover(_cts.Token)) break;
@@ -119,10 +119,14 @@ internal sealed class DataReceiver : IDisposable
         onConnected();
         var isString = format == ChannelFormat.String;
         var flags = FirstOfFeed;
+        // Below this many buffered bytes the next sample may be incomplete, so the decoder may block: wake the consumer
+        // for what is decoded (numeric 1.10 samples: tag, timestamp, values; other encodings vary, so every sample).
+        var wakeBelow = codec.Protocol >= 110 && !isString ? 9 + codec.SampleBytes : int.MaxValue;
         while (!_cts.IsCancellationRequested)
         {
             var ts = isString ? codec.Decode(reader, default, Queue.NextStrings()) : codec.Decode(reader, Queue.NextBytes(), default);
-            Queue.Publish(ts, flags);
+            // One wake-up per batch received: the consumer is woken when the decoder has used up what arrived.
+            Queue.Publish(ts, flags, wake: reader.Buffered < wakeBelow);
             flags = 0;
             _lastReceivedTimestamp = ts;
         }
@@ -203,7 +207,7 @@ internal sealed class DataReceiver : IDisposable
     {
         _cts.Cancel();
         try { _socket?.Dispose(); } catch (ObjectDisposedException) { }
-        Queue.Wake();
+        Queue.WakeAlways();
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(3));
     }
 

@@ -75,14 +75,18 @@ internal sealed class SampleQueue
         return segment.Strings!.AsSpan(offset * _channels, _channels);
     }
 
-    /// <summary>Makes the sample written into the last slot visible to the consumer.</summary>
-    public void Publish(double timestamp, byte flags)
+    /// <summary>
+    /// Makes the sample written into the last slot visible to the consumer. With <paramref name="wake"/> false a
+    /// waiting consumer is not woken yet: the producer calls <see cref="Wake"/> after the last sample of a batch, so a
+    /// chunk costs one wake-up, not one per sample.
+    /// </summary>
+    public void Publish(double timestamp, byte flags, bool wake = true)
     {
         var (segment, offset) = NextSlot();
         segment.Times[offset] = timestamp;
         segment.Flags[offset] = flags;
         Interlocked.Exchange(ref _written, _written + 1);
-        if (Volatile.Read(ref _consumerWaiting) != 0) _signal.Set();
+        if (wake && Volatile.Read(ref _consumerWaiting) != 0) _signal.Set();
     }
 
     private (Segment Segment, int Offset) NextSlot()
@@ -116,8 +120,14 @@ internal sealed class SampleQueue
         }
     }
 
-    /// <summary>Wakes a waiting consumer without data (e.g. on shutdown).</summary>
-    public void Wake() => _signal.Set();
+    /// <summary>Wakes the consumer if it waits (after a batch of samples published without waking, or on shutdown).</summary>
+    public void Wake()
+    {
+        if (Volatile.Read(ref _consumerWaiting) != 0) _signal.Set();
+    }
+
+    /// <summary>Wakes the consumer whether or not it waits (shutdown: it must see the end at once).</summary>
+    public void WakeAlways() => _signal.Set();
 
     // ---------------------------------------------------------------- consumer
 

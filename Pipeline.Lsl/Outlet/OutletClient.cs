@@ -19,6 +19,7 @@ internal sealed class OutletClient : IDisposable
     private readonly Action<OutletClient> _onExit;
     private readonly Thread _thread;
     private volatile bool _closed;
+    private int _sinceWake; // producer only
 
     public OutletClient(Socket socket, NetworkStream stream, FeedSession session, int capacity, int outletChunkSize, Action<string> log, Action<OutletClient> onExit)
     {
@@ -44,7 +45,10 @@ internal sealed class OutletClient : IDisposable
     {
         if (_session.Codec.IsString) strings.CopyTo(Queue.NextStrings());
         else raw.CopyTo(Queue.NextBytes());
-        Queue.Publish(timestamp, flags);
+        // The sender only writes at a push-through or a full chunk: wake it then, not for every sample.
+        var wake = (flags & FlagPushthrough) != 0 || ++_sinceWake >= _threshold;
+        if (wake) _sinceWake = 0;
+        Queue.Publish(timestamp, flags, wake);
     }
 
     private void Run()
@@ -95,6 +99,6 @@ internal sealed class OutletClient : IDisposable
         _closed = true;
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _socket.Dispose();
-        Queue.Wake();
+        Queue.WakeAlways();
     }
 }
