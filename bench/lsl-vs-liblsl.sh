@@ -132,6 +132,12 @@ for pair in ["ours/liblsl", "liblsl/ours", "ours/ours", "liblsl/liblsl"]:
           f"{mm(vals(pair, 'inlet', 'lat_p50_ms'), '{:.3f}'):15} | {mm(vals(pair, 'inlet', 'lat_p99_ms'), '{:.3f}'):15} | {n}{' (' + str(failed) + ' failed sides)' if failed else ''}")
 def ratio(a, b):
     return "-" if not a or not b else f"{statistics.median(a) / statistics.median(b):.2f}x"
+gc = [r for r in rows if r.get("impl") == "ours" and "gc0" in r]
+if gc:
+    print()
+    print("ours, .NET GC over the whole run (median of every side): "
+          f"gen0 {statistics.median(int(r['gc0']) for r in gc)}, gen1 {statistics.median(int(r['gc1']) for r in gc)}, "
+          f"gen2 {statistics.median(int(r['gc2']) for r in gc)}, allocated {statistics.median(float(r['allocated_mb']) for r in gc):.1f} MB")
 print()
 print("ours / liblsl, each against the same liblsl peer (medians):")
 print(f"  inlet  CPU {ratio(cpu('liblsl/ours', 'inlet'), cpu('liblsl/liblsl', 'inlet'))}, "

@@ -99,7 +99,8 @@ internal static class LslPeer
         double Q(double p) => latency.Length == 0 ? -1 : latency[Math.Min(latency.Length - 1, (int)(p * (latency.Length - 1) + 0.5))];
         return string.Create(Inv, $"result role={role} impl=ours samples={samples} lost={lost} dupes={dupes} corrupt={corrupt} " +
             $"user_s={self.UserProcessorTime.TotalSeconds:F3} sys_s={self.PrivilegedProcessorTime.TotalSeconds:F3} maxrss_kib={PeakRssKib()} " +
-            $"lat_p50_ms={Q(0.5):F3} lat_p99_ms={Q(0.99):F3} lat_max_ms={Q(1):F3}");
+            $"lat_p50_ms={Q(0.5):F3} lat_p99_ms={Q(0.99):F3} lat_max_ms={Q(1):F3} " +
+            $"gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F1}");
     }
 
     /// <summary>The process's peak resident set (VmHWM, as getrusage's ru_maxrss), in KiB; -1 where /proc is absent.</summary>
