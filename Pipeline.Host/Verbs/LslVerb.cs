@@ -94,7 +94,6 @@ internal static class LslVerb
         }
 
         using var cancel = new CancellationTokenSource();
-        if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         XdfWriter writer;
@@ -119,6 +118,8 @@ internal static class LslVerb
             AnsiConsole.MarkupLine($"recording {recorders.Count} stream(s) to [bold]{Markup.Escape(path)}[/]: " +
                 Markup.Escape(string.Join(", ", recorders.Select(r => $"'{r.Name}'"))) + (duration is null ? "; Ctrl+C to stop" : $" for {duration.Value.ToString("G", Inv)} s"));
             foreach (var r in recorders) r.Start(cancel.Token);
+            // The duration counts from the moment every stream is connected and recording.
+            if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
             var nextBoundary = Environment.TickCount64 + 10_000;
             void Wait(Action<string>? status)
             {
@@ -237,18 +238,24 @@ internal static class LslVerb
                         }
                     }
                     cancel.WaitHandle.WaitOne(500);
-                    int n;
-                    do
-                    {
-                        n = drain();
-                        Interlocked.Add(ref _samples, n);
-                    } while (n == capacity);
+                    DrainAll(drain, capacity);
                 }
+                DrainAll(drain, capacity); // at stop: what the inlet already received goes into the file too
             }
             catch (Exception e) when (e is LslException or TimeoutException or ObjectDisposedException)
             {
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] stream '{Markup.Escape(Name)}' stopped recording: {Markup.Escape(e.Message)}");
             }
+        }
+
+        private void DrainAll(Func<int> drain, int capacity)
+        {
+            int n;
+            do
+            {
+                n = drain();
+                Interlocked.Add(ref _samples, n);
+            } while (n == capacity);
         }
 
         private static Func<int> Drain<T>(T[] buffer, Func<T[], int> pull, Action<int, T[]> write) => () =>
