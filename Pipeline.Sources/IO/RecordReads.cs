@@ -6,6 +6,13 @@ namespace Pipeline.Sources.IO;
 /// </summary>
 internal static class RecordReads
 {
+    /// <summary>
+    /// The highest sampling rate (Hz) a header may imply (samples per record over the record duration). Windows,
+    /// epochs and chunks are sized as seconds x rate, so a record duration of 1e-9 s would overflow or allocate beyond
+    /// the data; the fastest recorded biosignals run below 1 MHz, and XDF streams share the same bound.
+    /// </summary>
+    public const double MaxSampleRate = Pipeline.Lsl.Xdf.XdfReader.MaxNominalRate;
+
     /// <summary>Groups the signals by samples per record (hence by rate), in header order: each group can become one stream.</summary>
     public static IReadOnlyList<IReadOnlyList<T>> GroupBySamplesPerRecord<T>(IEnumerable<T> signals, Func<T, int> samplesPerRecord)
     {
