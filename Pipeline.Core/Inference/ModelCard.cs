@@ -87,7 +87,7 @@ public sealed record ModelCard
         catch (JsonException e)
         {
             var where = e.LineNumber is { } line ? $" at line {line + 1}" : "";
-            throw new PipelineException($"The model card '{source}' is not valid JSON{where} ({e.Message.Split('.')[0]}); re-export the model to rewrite it.", e);
+            throw new PipelineException($"The model card '{source}' is not valid JSON{where} ({OneLine(e.Message.Split('.')[0])}); re-export the model to rewrite it.", e);
         }
         using (document)
         {
@@ -100,19 +100,22 @@ public sealed record ModelCard
             catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
             {
                 // The checks above make this unreachable for the fields the pipeline reads; kept so nothing escapes as a bug.
-                throw new PipelineException($"The model card '{source}' could not be read ({e.Message.Split('.')[0]}); re-export the model to rewrite it.", e);
+                throw new PipelineException($"The model card '{source}' could not be read ({OneLine(e.Message.Split('.')[0])}); re-export the model to rewrite it.", e);
             }
             Fail(source, ModelCardValidator.CheckCard(card));
             return card;
         }
     }
 
+    // The parser quotes the offending text, which can hold line breaks; a message stays one line.
+    private static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
+
     private static void Fail(string source, IReadOnlyList<string> problems)
     {
         if (problems.Count == 0) return;
         const int shown = 6;
         var more = problems.Count > shown ? $"; and {problems.Count - shown} more problem{(problems.Count - shown == 1 ? "" : "s")}" : "";
-        throw new PipelineException($"The model card '{source}' is not valid: {string.Join("; ", problems.Take(shown))}{more}; fix the card or re-export the model to rewrite it.");
+        throw new PipelineException(OneLine($"The model card '{source}' is not valid: {string.Join("; ", problems.Take(shown))}{more}; fix the card or re-export the model to rewrite it."));
     }
 }
 

@@ -76,7 +76,7 @@ internal sealed class ModelCardValidator
             Number(window, "window.tmin", required: false, -1e6, 1e6, minExclusive: false, "seconds relative to the cue");
             Number(window, "window.tmax", required: false, -1e6, 1e6, minExclusive: false, "seconds relative to the cue");
         }
-        if (Object(root, "preprocessing", nullable: true) is { } pre)
+        if (Object(root, "preprocessing") is { } pre)
         {
             if (List(pre, "preprocessing.band", nullable: true) is { } band)
             {
@@ -86,8 +86,7 @@ internal sealed class ModelCardValidator
                     for (var i = 0; i < 2; i++) NumberValue(band[i], $"preprocessing.band[{i}]", 0, MaxRate, minExclusive: false, "a frequency in Hz");
             }
             Number(pre, "preprocessing.notch", required: false, 0, MaxRate, minExclusive: false, "a frequency in Hz (0: none)", nullable: true);
-            Number(pre, "preprocessing.scale", required: false, MinScale, MaxScale, minExclusive: false,
-                $"a positive factor from {MinScale.ToString("G", Inv)} to {MaxScale.ToString("G", Inv)}");
+            Number(pre, "preprocessing.scale", required: false, MinScale, MaxScale, minExclusive: false, "a positive factor");
             if (Object(pre, "preprocessing.alignment", nullable: true) is { } alignment)
             {
                 if (Text(alignment, "preprocessing.alignment.kind") is { } kind && kind != "euclidean")
@@ -103,7 +102,7 @@ internal sealed class ModelCardValidator
         var isUpstream = root.TryGetProperty("hidden_states", out var hiddenStates) && hiddenStates.ValueKind != JsonValueKind.Null;
         Texts(root, "classes", required: !isUpstream, atLeastOne: !isUpstream, distinct: true);
         Texts(root, "markers", distinct: true, nonEmpty: false);
-        if (Object(root, "commands", nullable: true) is { } commands)
+        if (Object(root, "commands") is { } commands)
             foreach (var p in commands.EnumerateObject())
                 TextValue(p.Value, $"commands.{p.Name}", nonEmpty: false);
         Integer(root, "parameters", required: false, 0, long.MaxValue);

@@ -94,8 +94,11 @@ internal static class EpochsVerb
         if (absent.Count > 0)
         {
             var known = present.Count == 0 ? "it has no cue markers at all" : $"its cue markers are {string.Join(", ", present.Order().Take(20).Select(m => $"'{m}'"))}";
-            var hint = absent.Any(a => a.Contains(',', StringComparison.Ordinal)) || !present.Any(p => p.Contains(',', StringComparison.Ordinal)) ? ""
-                : " (a marker that contains commas is named whole with --marker, e.g. --marker \"" + present.First(p => p.Contains(',', StringComparison.Ordinal)) + "\")";
+            // --markers a,b,c split a marker that holds commas: point to --marker, with that marker where it can be told.
+            var joined = string.Join(",", markerNames);
+            var example = present.Contains(joined) ? joined : present.Order(StringComparer.Ordinal).FirstOrDefault(p => p.Contains(',', StringComparison.Ordinal));
+            var hint = example is null || absent.Any(a => a.Contains(',', StringComparison.Ordinal)) ? ""
+                : $" (a marker that contains commas is named whole with --marker, e.g. --marker \"{example}\")";
             throw new PipelineException($"The marker{(absent.Count == 1 ? "" : "s")} {string.Join(", ", absent.Select(a => $"'{a}'"))} do{(absent.Count == 1 ? "es" : "")} not occur in '{path}'; {known}{hint}.");
         }
         var source = new ReplaySource(recording, new ReplayOptions { Fast = true, ChunkFrames = 1024, Stream = streamName }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
