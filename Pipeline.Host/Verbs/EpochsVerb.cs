@@ -104,6 +104,9 @@ internal static class EpochsVerb
         var source = new ReplaySource(recording, new ReplayOptions { Fast = true, ChunkFrames = 1024, Stream = streamName }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
         var description = source.Description;
         var rate = resample ?? description.NominalRate;
+        // Upsampling multiplies every buffer after it; beyond 16x no training set needs it and memory would follow the ratio.
+        if (resample is { } up && description.NominalRate > 0 && up > 16 * description.NominalRate)
+            throw new PipelineException($"--resample {up.ToString("G", Inv)} Hz is more than 16 times the stream's {description.NominalRate.ToString("G", Inv)} Hz; resample to a rate near the recording's.");
         if (band is { } b && !(b.High < rate / 2))
             throw new PipelineException($"The band {b.Low:G}-{b.High:G} Hz does not fit a stream at {rate:G} Hz (the upper edge must stay below {rate / 2:G} Hz); choose another --band.");
         var labels = channels ?? description.ChannelLabels;

@@ -143,6 +143,16 @@ public sealed class ExtremeValueTests : IDisposable
     }
 
     [Theory]
+    [InlineData("1e9", "is not a sampling rate")]
+    [InlineData("1e308", "is not a sampling rate")]
+    [InlineData("100000", "more than 16 times the stream's 250 Hz")]
+    public void Epochs_resampled_to_an_absurd_rate_are_refused(string rate, string expected)
+    {
+        var line = OneErrorLine(PipelineCli.Run("epochs", "recordings/demo-mi.xdf", "--markers", "left,right", "--resample", rate, "--out", Path.Combine(_dir, "r.npz")), 2);
+        Assert.Contains(expected, line);
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     public void A_wav_file_declaring_one_or_two_hertz_is_refused_before_it_is_resampled(int rate)
