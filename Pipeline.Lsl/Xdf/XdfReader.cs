@@ -35,6 +35,12 @@ public sealed class XdfReader
     /// </summary>
     public const double MaxNominalRate = 10e6;
 
+    /// <summary>
+    /// Streams declaring a positive nominal rate below this (Hz: one sample in 11.6 days) are skipped as damaged
+    /// headers; 0 (irregular) stays valid. A rate of 1e-300 would make every window and epoch shorter than a sample.
+    /// </summary>
+    public const double MinNominalRate = 1e-6;
+
     private static ReadOnlySpan<byte> Magic => "XDF:"u8;
 
     private readonly Func<Stream> _open;
@@ -223,10 +229,10 @@ public sealed class XdfReader
             Warn($"stream {frame.StreamId} ('{info.Name}') declares {DeclaredText(xml, "channel_count")} channels, more than the {MaxChannels} this reader accepts; its header is damaged, so that stream was skipped");
             return;
         }
-        if (info.NominalSrate > MaxNominalRate)
+        if (info.NominalSrate > MaxNominalRate || (info.NominalSrate > 0 && info.NominalSrate < MinNominalRate))
         {
             _skipped.Add(frame.StreamId);
-            Warn($"stream {frame.StreamId} ('{info.Name}') declares a nominal rate of {DeclaredText(xml, "nominal_srate")} Hz, above the {MaxNominalRate:G} Hz of any real device; its header is damaged, so that stream was skipped");
+            Warn($"stream {frame.StreamId} ('{info.Name}') declares a nominal rate of {DeclaredText(xml, "nominal_srate")} Hz, outside the {MinNominalRate:G} to {MaxNominalRate:G} Hz of any real device; its header is damaged, so that stream was skipped");
             return;
         }
         var stream = new XdfStream(frame.StreamId, _streams.Count, info, xml, frame.Start);

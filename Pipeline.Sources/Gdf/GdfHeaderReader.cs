@@ -114,8 +114,8 @@ internal sealed class GdfHeaderReader
                 throw new PipelineException($"The digital minimum and maximum of signal {number} ('{label}') in '{_path}' are {dmin} and {dmax}; they must be finite and differ for values to be scaled, so the header is damaged.");
             if (spr > 1 << 24)
                 throw new PipelineException($"The samples-per-record field of signal {number} ('{label}') in '{_path}' reads {spr}, beyond any real recording; the header is damaged.");
-            if (spr > 0 && spr / recordDuration > RecordReads.MaxSampleRate)
-                throw new PipelineException($"Signal {number} ('{label}') in '{_path}' has {spr} samples per record of {recordDuration.ToString("G", CultureInfo.InvariantCulture)} s, i.e. {(spr / recordDuration).ToString("G3", CultureInfo.InvariantCulture)} Hz, above the {RecordReads.MaxSampleRate.ToString("G", CultureInfo.InvariantCulture)} Hz of any real device; the record duration field (bytes 244–251) is damaged.");
+            if (spr > 0 && !RecordReads.IsPlausibleRate(spr / recordDuration))
+                throw new PipelineException($"Signal {number} ('{label}') in '{_path}' has {spr} samples per record of {recordDuration.ToString("G", CultureInfo.InvariantCulture)} s, i.e. {(spr / recordDuration).ToString("G3", CultureInfo.InvariantCulture)} Hz, outside the {RecordReads.MinSampleRate.ToString("G", CultureInfo.InvariantCulture)} to {RecordReads.MaxSampleRate.ToString("G", CultureInfo.InvariantCulture)} Hz of any real device; the record duration field (bytes 244–251) is damaged.");
             var size = type > 255 ? 0 : GdfTypes.Size((int)type);
             if (size == 0 && spr > 0)
                 throw new PipelineException($"Signal {number} ('{label}') in '{_path}' stores samples of GDF type code {type}, which this reader does not decode; convert the file with int8–int64, uint8–uint64, float32 or float64 samples.");

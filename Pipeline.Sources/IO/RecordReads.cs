@@ -13,6 +13,12 @@ internal static class RecordReads
     /// </summary>
     public const double MaxSampleRate = Pipeline.Lsl.Xdf.XdfReader.MaxNominalRate;
 
+    /// <summary>The lowest sampling rate (Hz) a header may imply: one sample in 11.6 days (a record duration of 1e300 s is damage).</summary>
+    public const double MinSampleRate = Pipeline.Lsl.Xdf.XdfReader.MinNominalRate;
+
+    /// <summary>True when <paramref name="rate"/> lies within what a real recording can have.</summary>
+    public static bool IsPlausibleRate(double rate) => rate >= MinSampleRate && rate <= MaxSampleRate;
+
     /// <summary>Groups the signals by samples per record (hence by rate), in header order: each group can become one stream.</summary>
     public static IReadOnlyList<IReadOnlyList<T>> GroupBySamplesPerRecord<T>(IEnumerable<T> signals, Func<T, int> samplesPerRecord)
     {

@@ -78,6 +78,7 @@ public sealed class ExtremeValueTests : IDisposable
     [Theory]
     [InlineData("1e308")]
     [InlineData("1e9")]
+    [InlineData("1e-300")]
     public void Xdf_nominal_rates_of_1e308_and_1e9_are_damage_not_an_overflow(string rate)
     {
         var path = LyingXdf("2", rate);
@@ -99,6 +100,17 @@ public sealed class ExtremeValueTests : IDisposable
             Assert.Contains("duration of a data record", line);
             Assert.Contains("1.6E+11 Hz", line);
         }
+    }
+
+    [Fact]
+    public void Edf_record_duration_of_1e300_s_is_one_clear_sentence_not_a_rate_of_1e_minus_298_hz()
+    {
+        var w = new EdfTestWriter { Duration = "1e300", RecordCount = 3 };
+        w.Signals.Add(new("C3", 160));
+        using var tmp = new TempFile(w.Build());
+        var line = OneErrorLine(PipelineCli.Run("info", tmp.Path), 2);
+        Assert.Contains("duration of a data record", line);
+        Assert.Contains("1.6E-298 Hz", line);
     }
 
     [Fact]
