@@ -11,7 +11,7 @@ public sealed class RecordFileFuzzTests(ITestOutputHelper output) : ReaderFuzzTe
     {
         var seeds = new List<byte[]>
         {
-            CutRecords(File.ReadAllBytes(SharedData.File("eeg", "eegmmidb-S001", "S001R04.edf")), 4, 2),
+            CutRecords(File.ReadAllBytes(SharedData.File("eeg", "eegmmidb-S001", "S001R04.edf")), 2, 2),
             File.ReadAllBytes(SharedData.File("edf", "test_utf8_annotations.edf")),
             File.ReadAllBytes(SharedData.File("edf", "subsecond_starttime.edf")),
             CutRecords(File.ReadAllBytes(SharedData.File("edf", "test_reduced.edf")), 2, 2),
