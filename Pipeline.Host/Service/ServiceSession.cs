@@ -4,6 +4,7 @@ using Pipeline.Core.Decisions;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
@@ -56,6 +57,10 @@ internal sealed class ServiceSession
     public double NominalRate { get; private set; }
     /// <summary>When the current run started (UTC), or null.</summary>
     public DateTime? StartedUtc { get; private set; }
+    /// <summary>The live view of the current (or last) run: its monitor and what it runs; null before the first run decodes.</summary>
+    public LiveSession? Live { get; private set; }
+    /// <summary>Where each window's latency is recorded for Prometheus (set by the metrics before the sessions start), or null.</summary>
+    public System.Diagnostics.Metrics.Histogram<double>? LatencyHistogram { get; set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
     public long Drops => _decoder?.Drops() ?? 0;
 
@@ -67,7 +72,7 @@ internal sealed class ServiceSession
             if (_state is SessionState.Starting or SessionState.Running or SessionState.Stopping) return false;
             Wanted = true;
             Reason = null;
-            Counters = new SessionCounters();
+            Counters = new SessionCounters(LatencyHistogram, Id);
             StartedUtc = DateTime.UtcNow;
             _cancel = new CancellationTokenSource();
             SetState(SessionState.Starting, null);
@@ -118,11 +123,13 @@ internal sealed class ServiceSession
                 recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
-            sinks.Add(counters);
             // A live stream (LSL, or a source at real pace) drops its oldest window when the shared model falls behind;
             // a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
             var blockWhenFull = _config.Source!.Kind != "lsl" && _config.Source.Speed > 1;
             _decoder = SessionFactory.CreateDecoder(source.Description, Settings(), sinks, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
+            // The live view's monitor, then the counters last: latency runs until every other sink has its prediction.
+            Live = SessionMonitors.Attach(_decoder.Session, Id, sinks);
+            sinks.Add(counters);
             var events = source.Events.Do(e =>
             {
                 counters.OnSourceEvent(e);

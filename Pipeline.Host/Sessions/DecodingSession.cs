@@ -138,14 +138,29 @@ internal sealed class DecodingSession : IDisposable
     /// <summary>From the arrival of each window's newest sample to its prediction and command leaving the sinks, ms.</summary>
     public LatencyRecorder Latency => _latency;
 
+    /// <summary>
+    /// Taps for a live view, set before the session starts: <paramref name="raw"/> sees the decoder's channels before
+    /// notch and band-pass (for the quality check), <paramref name="filtered"/> after them (for a scope). Both run on
+    /// the source's thread and must copy what they keep (chunks are reused).
+    /// </summary>
+    public void Tap(Action<SignalChunk>? raw, Action<SignalChunk>? filtered)
+    {
+        _rawTap = raw;
+        _filteredTap = filtered;
+    }
+
+    private Action<SignalChunk>? _rawTap, _filteredTap;
+
     /// <summary>Wires the operator chain onto the chunks of a source.</summary>
     public IObservable<Window> Windows(IObservable<SignalChunk> chunks)
     {
         var s = chunks.Do(CountFrames).DetectGaps(OnGap);
         if (_runner is not null || _settings.Channels is not null) s = s.SelectChannels(Channels);
         if (_settings.ResampleTo is { } r && Math.Abs(r - Input.NominalRate) > 1e-9) s = s.Resample(r);
+        if (_rawTap is { } rawTap) s = s.Do(rawTap);
         if (NotchHz > 0) s = s.Notch(NotchHz);
         if (Band is { } b) s = s.BandPass(b.Low, b.High);
+        if (_filteredTap is { } filteredTap) s = s.Do(filteredTap);
         return s.SlidingWindows(new SlidingWindowOptions { LengthSamples = _windowSamples, HopSeconds = _settings.HopSeconds, Session = _settings.Session });
     }
 

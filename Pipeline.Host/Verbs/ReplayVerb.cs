@@ -3,6 +3,7 @@ using System.Globalization;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
@@ -39,6 +40,7 @@ internal static class ReplayVerb
         var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
+        var dashboard = DashboardOption.Create();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
@@ -47,12 +49,13 @@ internal static class ReplayVerb
 
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
+              pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --dashboard   (then open the printed URL)
               pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
             """)
-        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig };
+        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard };
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
@@ -107,6 +110,7 @@ internal static class ReplayVerb
                 JsonLinesPath = parse.GetValue(outJsonl),
                 CsvPath = parse.GetValue(csv),
                 Quiet = parse.GetValue(quiet),
+                Dashboard = DashboardOption.Parse(parse, dashboard),
             };
             return Execute(request);
         }));
@@ -137,6 +141,7 @@ internal static class ReplayVerb
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
+        public DashboardAddress? Dashboard { get; init; }
     }
 
     /// <summary>Publishes a recording on LSL at its own pace until it ends (or Ctrl+C).</summary>
@@ -193,6 +198,11 @@ internal static class ReplayVerb
                 $"{(wired.NotchHz > 0 ? $", notch {wired.NotchHz.ToString("G", Inv)} Hz" : "")}; " +
                 $"{(wired.Runner is { } r ? $"model {Markup.Escape(System.IO.Path.GetFileName(r.ModelPath))} ({string.Join("/", r.Card.Classes.Select(Markup.Escape))}) on {r.Device}" : "band power per channel (no model)")}[/]");
             foreach (var w in recording.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+            using var page = request.Dashboard is { } address
+                ? DashboardOption.Start(address, new SingleSessionDashboard($"replay {System.IO.Path.GetFileName(request.Path)}",
+                    SessionMonitors.Attach(wired, request.Decoding.Session, sinks), $"{System.IO.Path.GetFileName(request.Path)} ('{stream.Description.Name}')",
+                    stream.Description.NominalRate, () => wired))
+                : null;
 
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
@@ -36,6 +37,7 @@ internal static class RunVerb
         var device = CommonOptions.Device();
         var config = LslOptions.Config();
         var decisions = new CommonOptions.DecisionOptionSet();
+        var dashboard = DashboardOption.Create();
         var command = new Command("run", """
             A live session: decode an LSL EEG stream with a model until Ctrl+C, sending commands to the console,
             files and, with --to-lsl, back out over LSL. The stream is checked against the model card first (channels
@@ -44,7 +46,8 @@ internal static class RunVerb
             Examples:
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx
               pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --out session.jsonl
-            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config };
+              pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --dashboard        (a live page; open the printed URL)
+            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, dashboard };
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
@@ -85,6 +88,10 @@ internal static class RunVerb
                     $" → {Markup.Escape(Path.GetFileName(settings.ModelPath!))} on {session.Runner!.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
 
+                using var page = DashboardOption.Parse(parse, dashboard) is { } address
+                    ? DashboardOption.Start(address, new SingleSessionDashboard($"run {eeg.Description.Name}", SessionMonitors.Attach(session, settings.Session, sinks),
+                        $"LSL '{eeg.Description.Name}'", eeg.Description.NominalRate, () => session))
+                    : null;
                 // Chunks and cues come from different threads: serialise them into one ordered event stream.
                 var events = Observable.Merge(
                         eeg.Chunks.Select(SourceEvent.FromChunk),
