@@ -38,6 +38,8 @@ internal sealed class DashboardServer : IDisposable
     {
         if (!address.IsLoopback && string.IsNullOrEmpty(apiKey))
             throw new PipelineException($"A dashboard on {address.Host} can be reached from other machines, so it needs an API key: set {DashboardAddress.ApiKeyVariable} (the page will ask for it), or leave out the address for 127.0.0.1.");
+        if (!address.IsLoopback && apiKey!.Length < 16)
+            throw new PipelineException($"{DashboardAddress.ApiKeyVariable} is too short for a dashboard other machines can reach; use at least 16 random characters (e.g. from openssl rand -hex 32).");
         try
         {
             return StartOn(address, address.Port, sessions, apiKey);

@@ -29,6 +29,7 @@ internal sealed class LiveFeed
     private float[] _frames = [];
     private double[] _times = [];
     private long _missedFrames;
+    private bool _greeted;
 
     private LiveFeed(IDashboardSessions sessions, string id)
     {
@@ -74,8 +75,9 @@ internal sealed class LiveFeed
     {
         _buffer.ResetWrittenCount();
         var live = _sessions.Live(_id);
-        if (!ReferenceEquals(live?.Monitor, _live?.Monitor))
+        if (!_greeted || !ReferenceEquals(live?.Monitor, _live?.Monitor))
         {
+            _greeted = true;
             _live = live;
             _scopeCursor = _valueCursor = _latencyCursor = _commandCursor = _markerCursor = _gapCursor = _vadCursor = _speechCursor = 0;
             _missedFrames = 0;

@@ -76,43 +76,51 @@
     return q.map((c) => c.channel + " " + c.flags.join("+")).join(", ");
   }
 
+  // Rows are kept and updated in place, so a button under the mouse stays the same element between refreshes.
   function renderList() {
     const body = $("sessions").tBodies[0];
-    body.replaceChildren();
+    const seen = new Set();
     for (const s of state.list) {
-      const tr = document.createElement("tr");
-      tr.dataset.id = s.id;
+      seen.add(s.id);
+      let tr = body.querySelector(`tr[data-id="${CSS.escape(s.id)}"]`);
+      if (!tr) tr = createRow(body, s);
       tr.dataset.state = s.state;
-      const cells = [s.id, null, s.kind || "", s.source || "", s.model || "", fmt(s.inputRateHz, 0) + " / " + fmt(s.nominalRateHz, 0),
+      const cells = tr.cells;
+      cells[0].textContent = s.id;
+      const badge = cells[1].firstChild;
+      badge.className = "state state-" + s.state;
+      badge.textContent = s.state;
+      badge.title = s.reason || "";
+      const texts = [s.kind || "", s.source || "", s.model || "", fmt(s.inputRateHz, 0) + " / " + fmt(s.nominalRateHz, 0),
         s.windows, s.commands, s.drops, s.skipped, s.gaps, fmt(s.latencyP50Ms, 1) + " / " + fmt(s.latencyP99Ms, 1), qualityText(s.quality)];
-      cells.forEach((text, i) => {
-        const td = document.createElement("td");
-        if (i === 1) {
-          const badge = document.createElement("span");
-          badge.className = "state state-" + s.state;
-          badge.textContent = s.state;
-          if (s.reason) badge.title = s.reason;
-          td.append(badge);
-        } else td.textContent = String(text);
-        if (i === 12 && s.quality && s.quality.length) td.className = "q q-" + s.quality[0].flags[0];
-        tr.append(td);
-      });
-      const actions = document.createElement("td");
-      if (s.controllable) {
-        for (const action of ["start", "stop"]) {
-          const b = document.createElement("button");
-          b.type = "button";
-          b.textContent = action;
-          b.className = "action-" + action;
-          b.disabled = action === "start" ? ["running", "starting", "stopping"].includes(s.state) : !["running", "starting"].includes(s.state);
-          b.addEventListener("click", (e) => { e.stopPropagation(); control(s.id, action); });
-          actions.append(b, " ");
-        }
-      }
-      tr.append(actions);
-      tr.addEventListener("click", () => { location.hash = "session=" + encodeURIComponent(s.id); });
-      body.append(tr);
+      texts.forEach((text, i) => { cells[i + 2].textContent = String(text); });
+      cells[12].className = s.quality && s.quality.length ? "q q-" + s.quality[0].flags[0] : "";
+      const start = tr.querySelector("button.action-start"), stop = tr.querySelector("button.action-stop");
+      if (start) start.disabled = ["running", "starting", "stopping"].includes(s.state);
+      if (stop) stop.disabled = !["running", "starting"].includes(s.state);
     }
+    for (const tr of [...body.rows]) if (!seen.has(tr.dataset.id)) tr.remove();
+  }
+
+  function createRow(body, s) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = s.id;
+    for (let i = 0; i < 14; i++) tr.append(document.createElement("td"));
+    const badge = document.createElement("span");
+    tr.cells[1].append(badge);
+    if (s.controllable) {
+      for (const action of ["start", "stop"]) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = action;
+        b.className = "action-" + action;
+        b.addEventListener("click", (e) => { e.stopPropagation(); control(s.id, action); });
+        tr.cells[13].append(b, " ");
+      }
+    }
+    tr.addEventListener("click", () => { location.hash = "session=" + encodeURIComponent(s.id); });
+    body.append(tr);
+    return tr;
   }
 
   async function control(id, action) {
@@ -350,7 +358,7 @@
       const sd = n ? Math.sqrt(Math.max(0, sum2 / n - mean * mean)) : 0;
       const halfRange = Math.max(1e-6, 3 * sd) / state.gain;
       ctx.fillStyle = "#6b7280";
-      ctx.fillText("±" + (halfRange >= 10 ? halfRange.toFixed(0) : halfRange.toPrecision(2)), cssWidth - right + 6, mid);
+      ctx.fillText(sd < 1e-3 ? "flat" : "±" + (halfRange >= 10 ? halfRange.toFixed(0) : halfRange.toPrecision(2)), cssWidth - right + 6, mid);
       ctx.strokeStyle = cls === "good" || cls === "unknown" ? "#1f3b73" : color;
       ctx.beginPath();
       let pen = false;
