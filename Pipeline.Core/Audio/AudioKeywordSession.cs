@@ -88,6 +88,9 @@ public sealed class AudioKeywordSession : IDisposable
     /// <summary>Raised for every classified segment (also those that gave no command).</summary>
     public event Action<KeywordDetection>? Detected;
 
+    /// <summary>Raised for every 32 ms VAD frame with the time of its last sample and its speech probability (on the pushing thread; for live views).</summary>
+    public event Action<double, float>? VoiceActivity;
+
     /// <summary>Raised when the VAD closes a speech segment, before it is classified.</summary>
     public event Action<SpeechSegment>? SegmentClosed;
 
@@ -117,6 +120,7 @@ public sealed class AudioKeywordSession : IDisposable
                 _frameFill = 0;
                 var end = _lastTimestamp + 1.0 / SpeechAudio.Rate;
                 var p = _vad.Process(_frame);
+                VoiceActivity?.Invoke(_lastTimestamp, p);
                 if (_segmenter.Push(p, end - SileroVad.FrameSamples / (double)SpeechAudio.Rate, end) is { } segment)
                     Classify(segment, chunk.ArrivalTicks);
             }

@@ -149,6 +149,7 @@ public sealed class SessionMonitor : IPipelineSink
     {
         ArgumentNullException.ThrowIfNull(detection);
         var latencyMs = detection.LatencySeconds * 1000;
+        if (ValueRing is { } values && detection.Probabilities is float[] p && p.Length == values.Width) values.Append(p, detection.Segment.End);
         Speech?.Append(new SpeechEvent(detection.Segment.Start, detection.Segment.End, detection.Label, detection.Confidence, detection.Command, latencyMs));
         Latency.Record(detection.LatencySeconds);
         _latencyFrame[0] = (float)latencyMs;

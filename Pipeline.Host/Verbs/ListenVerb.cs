@@ -6,6 +6,7 @@ using Pipeline.Core.Audio;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Lsl;
 using Pipeline.Sources.Audio;
 using Spectre.Console;
@@ -41,6 +42,7 @@ internal static class ListenVerb
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: at Ctrl+C)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment as one JSON line to this file." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
+        var dashboard = DashboardOption.Create();
         var compute = new Option<string>("--compute") { Description = "Where the models run: cpu, cuda or auto (cuda when it works, else cpu; says which).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("listen", """
             Spoken commands: microphone (PulseAudio/PipeWire on Linux, wave-in on Windows) or a WAV file → 16 kHz →
@@ -51,8 +53,9 @@ internal static class ListenVerb
               pipeline listen --model models/ssl/kws-hconv.onnx
               pipeline listen --model models/ssl/kws-ws.onnx --device vmic --duration 30
               pipeline listen --model models/ssl/kws-hconv.onnx --file words.wav
+              pipeline listen --model models/ssl/kws-hconv.onnx --dashboard      (a live page: voice activity, segments, labels)
               pipeline replay words.wav --model models/ssl/kws-ws.onnx --fast        (the same, as a replay)
-            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute };
+            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute, dashboard };
         command.SetAction(parse => UserError.Run(() => Execute(new ListenRequest
         {
             ModelPath = parse.GetValue(model)!,
@@ -69,6 +72,7 @@ internal static class ListenVerb
             JsonLinesPath = parse.GetValue(jsonl),
             Threads = parse.GetValue(threads),
             Compute = CommonOptions.ParseDevice(parse.GetValue(compute)),
+            Dashboard = DashboardOption.Parse(parse, dashboard),
         })));
         return command;
     }
@@ -90,6 +94,7 @@ internal static class ListenVerb
         public string? JsonLinesPath { get; init; }
         public int Threads { get; init; } = 1;
         public ExecutionDevice Compute { get; init; } = ExecutionDevice.Cpu;
+        public DashboardAddress? Dashboard { get; init; }
     }
 
     /// <summary>Loads the models and the VAD, runs the audio session through the batching runner, prints the summary.</summary>
@@ -112,7 +117,20 @@ internal static class ListenVerb
             Live = live,
         };
         using var session = new AudioKeywordSession(runner, silero, options, LslClock.LocalClock);
+        using var page = request.Dashboard is { } address ? StartDashboard(address, session, kws, request.WavPath) : null;
         return Listen(session, kws, request.WavPath, request.Paced, request.Device, request.Server, request.Duration, request.JsonLinesPath);
+    }
+
+    /// <summary>The speech view: VAD probability per frame, segments with their labels, latency; the rings are fed by the session's events.</summary>
+    private static DashboardServer StartDashboard(DashboardAddress address, AudioKeywordSession session, SslKeywordModel kws, string? wav)
+    {
+        var monitor = new Pipeline.Core.Monitoring.SessionMonitor("listen", new Pipeline.Core.Monitoring.SessionMonitorLayout { Speech = true, Values = kws.Classes });
+        session.VoiceActivity += monitor.OnVad;
+        session.Detected += monitor.OnSpeech;
+        var source = wav is null ? "microphone" : Path.GetFileName(wav);
+        var live = new LiveSession(monitor, "speech", Path.GetFileName(kws.HeadPath), $"VAD → last second → {Path.GetFileName(kws.UpstreamPath)} → {kws.HeadCard.Architecture}");
+        return DashboardOption.Start(address, new SingleSessionDashboard($"listen {source}", live, source, SpeechAudio.Rate, () => null,
+            row => row with { Windows = session.Windows, Drops = session.Dropped }));
     }
 
     private static int Listen(AudioKeywordSession session, SslKeywordModel kws, string? wav, bool paced, string? device, string? server, double? duration, string? jsonlPath)

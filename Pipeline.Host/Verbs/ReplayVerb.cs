@@ -76,6 +76,7 @@ internal static class ReplayVerb
                     Paced = !parse.GetValue(fast),
                     JsonLinesPath = parse.GetValue(outJsonl),
                     Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
+                    Dashboard = DashboardOption.Parse(parse, dashboard),
                 });
             }
             if (parse.GetValue(toLsl))

@@ -154,6 +154,38 @@ public sealed class DashboardBrowserTests
         }
     }
 
+    [ChromiumFact(Speech = true)]
+    public void Listen_page_shows_voice_activity_segments_and_their_labels()
+    {
+        var folder = NewFolder();
+        try
+        {
+            var wav = Path.Combine(folder, "words.wav");
+            var (words, _) = Pipeline.Tests.Audio.SpokenWords.Write(wav, count: 14, seed: 4, gapSeconds: 0.9);
+            using var pipeline = PipelineProcess.Start("listen", "--model", "models/ssl/kws-hconv.onnx", "--file", wav, "--paced", "--dashboard", "127.0.0.1:0");
+            var url = pipeline.WaitFor(@"^dashboard (http://\S+)", TimeSpan.FromSeconds(60));
+            using var browser = new Chromium(1400, 1300);
+            var driver = browser.Driver;
+            driver.Navigate().GoToUrl(url);
+            Assert.True(Chromium.Eventually(() => driver.FindElement(By.Id("speech-panel")).Displayed, Soon), "the speech view never opened:\n" + pipeline.Output);
+            Assert.False(driver.FindElement(By.Id("scope-panel")).Displayed); // audio has no EEG scope
+            Assert.True(Chromium.Eventually(() => int.Parse(driver.FindElement(By.Id("vad")).GetDomAttribute("data-points") ?? "0") > 50, Soon), "no voice activity arrived");
+            Assert.True(Chromium.Eventually(() => driver.FindElements(By.CssSelector("#segments li")).Count >= 3, Soon), "no speech segments appeared:\n" + pipeline.Output);
+            var labels = driver.FindElements(By.CssSelector("#segments li")).Select(li => li.GetDomAttribute("data-label")).ToList();
+            Assert.All(labels, l => Assert.False(string.IsNullOrEmpty(l)));
+            Assert.Contains(labels, l => words.Contains(l!)); // the model hears at least one of the spoken words
+            // The VAD trace reaches speech (near 1) and silence (near 0).
+            var vad = (System.Collections.ObjectModel.ReadOnlyCollection<object>)browser.Js("return window.pipelineDashboard.vad.v[0].map(Number);")!;
+            Assert.Contains(vad, v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) > 0.8);
+            Assert.Contains(vad, v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) < 0.2);
+            browser.ScreenshotIfAsked("dashboard-speech", settle: 2);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
     private static IWebElement Row(IWebDriver driver, string id) => driver.FindElement(By.CssSelector($"#sessions tbody tr[data-id='{id}']"));
 
     private static string? QualityOf(IWebDriver driver, string channel) =>

@@ -156,7 +156,7 @@
     const channels = hello.channels || [];
     state.scope = { t: [], v: channels.map(() => []), frames: 0 };
     state.values = { t: [], v: (hello.values || []).map(() => []) };
-    state.vad = { t: [], v: [] };
+    state.vad = { t: [], v: [[]] };
     state.latency = [];
     state.commands = [];
     state.cues = [];
@@ -274,6 +274,7 @@
     name.textContent = s.command || s.label;
     li.append(name, ` ${s.command ? "" : "(no command) "}p=${fmt(s.confidence, 2)} · speech ${fmt(s.start, 2)}–${fmt(s.end, 2)} s · latency ${fmt(s.latencyMs, 0)} ms`);
     $("segments").prepend(li);
+    if (s.command) addCommand({ name: s.command, class: s.label, confidence: s.confidence, latencyMs: s.latencyMs, time: s.end });
     updateVadChart();
   }
 
@@ -397,7 +398,11 @@
     el.dataset.points = "0";
     if (valuesChart) { valuesChart.destroy(); valuesChart = null; }
     if (!names.length || typeof uPlot === "undefined") return;
-    const series = [{ label: "s" }].concat(names.map((n, i) => ({ label: n, stroke: CLASS_COLORS[i % CLASS_COLORS.length], width: 2, points: { show: false } })));
+    // Speech has one probability vector per segment: points, not lines between utterances.
+    const speech = state.hello && state.hello.speech;
+    const series = [{ label: "s" }].concat(names.map((n, i) => speech
+      ? { label: n, stroke: CLASS_COLORS[i % CLASS_COLORS.length], paths: () => null, points: { show: true, size: 7, fill: CLASS_COLORS[i % CLASS_COLORS.length] } }
+      : { label: n, stroke: CLASS_COLORS[i % CLASS_COLORS.length], width: 2, points: { show: false } }));
     valuesChart = new uPlot({
       width: chartWidth(el), height: 220, series,
       scales: { x: { time: false }, y: kind === "bandpower" ? { auto: true } : { range: [0, 1] } },
@@ -454,7 +459,8 @@
       width: chartWidth(el), height: 160,
       series: [{ label: "s" }, { label: "speech probability", stroke: "#2ca02c", width: 1.5, fill: "rgba(44,160,44,.12)", points: { show: false } }],
       scales: { x: { time: false }, y: { range: [0, 1] } },
-      axes: [{ label: "seconds before now" }, {}],
+      axes: [{ label: "seconds before now" }, { label: "speech probability" }],
+      legend: { show: false },
       hooks: { draw: [drawSegments] },
     }, [[], []], el);
   }
