@@ -48,10 +48,12 @@ public sealed class EventRing<T>
         return n;
     }
 
-    /// <summary>The items from <paramref name="cursor"/> on, as a new array (readers' convenience; allocates).</summary>
+    /// <summary>The items from <paramref name="cursor"/> on, as a new array (readers' convenience; allocates only when there are new items).</summary>
     public T[] ReadNew(ref long cursor)
     {
-        var buffer = new T[Capacity];
+        var pending = Written - cursor;
+        if (pending <= 0) return [];
+        var buffer = new T[Math.Min(Capacity, pending)];
         var n = Read(ref cursor, buffer);
         return buffer[..n];
     }

@@ -60,6 +60,9 @@ internal sealed class DashboardServer : IDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(address.Host, port));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        // The verb owns Ctrl+C and SIGTERM (they end the session and print its summary); the host's console lifetime
+        // would swallow SIGTERM and leave the verb running.
+        builder.Services.AddSingleton<IHostLifetime, VerbLifetime>();
         var app = builder.Build();
         if (!string.IsNullOrEmpty(apiKey)) ApiKeyCheck.Require(app, apiKey, DashboardEndpoints.IsPublic);
         DashboardEndpoints.Map(app, sessions);
@@ -79,5 +82,12 @@ internal sealed class DashboardServer : IDisposable
         catch (AggregateException) { }
         catch (SocketException) { }
         ((IDisposable)_app).Dispose();
+    }
+
+    /// <summary>A host lifetime that listens to no signal: the verb around the dashboard decides when it stops.</summary>
+    private sealed class VerbLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -30,11 +30,15 @@ internal sealed class LiveFeed
     private double[] _times = [];
     private long _missedFrames;
     private bool _greeted;
+    private Utf8JsonWriter? _json;
+    private readonly Action<Utf8JsonWriter> _tick, _status;
 
     private LiveFeed(IDashboardSessions sessions, string id)
     {
         _sessions = sessions;
         _id = id;
+        _tick = Tick;
+        _status = Status;
     }
 
     /// <summary>Serves the feed of session <paramref name="id"/> until the browser leaves.</summary>
@@ -92,19 +96,20 @@ internal sealed class LiveFeed
             Event("hello", w => Hello(w, live));
             withStatus = true;
         }
-        if (_live is not null) Event("tick", Tick);
-        if (withStatus) Event("status", Status);
+        if (_live is not null) Event("tick", _tick);
+        if (withStatus) Event("status", _status);
     }
 
     private void Event(string name, Action<Utf8JsonWriter> body)
     {
         _buffer.Write("event: "u8);
-        _buffer.Write(System.Text.Encoding.UTF8.GetBytes(name));
+        _buffer.Write(name switch { "tick" => "tick"u8, "status" => "status"u8, _ => "hello"u8 });
         _buffer.Write("\ndata: "u8);
-        using (var w = new Utf8JsonWriter(_buffer))
-        {
-            body(w);
-        }
+        // One writer per connection, reset for each event: the feed's own garbage stays small.
+        if (_json is null) _json = new Utf8JsonWriter(_buffer);
+        else _json.Reset(_buffer);
+        body(_json);
+        _json.Flush();
         _buffer.Write("\n\n"u8);
     }
 
@@ -249,9 +254,10 @@ internal sealed class LiveFeed
     /// <summary>The frames a ring gained since <paramref name="cursor"/>: <c>{first, t:[...], v:[[channel 0...], ...]}</c>.</summary>
     private void Frames(Utf8JsonWriter w, string name, DisplayRing ring, ref long cursor, bool channelMajor, int digits)
     {
-        var expected = ring.Written - cursor;
+        var from = cursor;
+        var expected = ring.Written - from;
         var n = ring.Read(ref cursor, _frames, _times, out var first);
-        if (n < expected) _missedFrames += expected - n;
+        if (from > 0 && n < expected) _missedFrames += expected - n; // a first read starts with what the ring still holds: not a miss
         if (n == 0) return;
         var width = ring.Width;
         w.WriteStartObject(name);

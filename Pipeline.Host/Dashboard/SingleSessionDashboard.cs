@@ -50,8 +50,8 @@ internal sealed class SingleSessionDashboard : IDashboardSessions
     {
         var m = _live.Monitor;
         var s = _session();
-        var summary = s?.Summary(0);
-        var frames = summary?.Frames ?? 0;
+        var counts = s?.Counts;
+        var frames = counts?.Frames ?? 0;
         var row = new DashboardSessionSummary
         {
             Id = m.Session,
@@ -62,10 +62,10 @@ internal sealed class SingleSessionDashboard : IDashboardSessions
             NominalRateHz = NominalRate,
             InputRateHz = Math.Round(InputRate(frames), 2),
             Frames = frames,
-            Windows = summary?.Windows ?? m.Predictions,
+            Windows = counts?.Windows ?? m.Predictions,
             Commands = m.CommandCount,
             Drops = s?.Dropped ?? 0,
-            Skipped = summary?.SkippedWindows ?? 0,
+            Skipped = counts?.Skipped ?? 0,
             Gaps = m.GapCount,
             LatencyP50Ms = Quantile(m, 0.5),
             LatencyP99Ms = Quantile(m, 0.99),

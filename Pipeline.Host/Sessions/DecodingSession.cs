@@ -231,6 +231,9 @@ internal sealed class DecodingSession : IDisposable
         return summary;
     }
 
+    /// <summary>Frames received, windows cut and windows skipped so far, without the quantiles a <see cref="Summary"/> sorts (for frequent polling).</summary>
+    public (long Frames, long Windows, long Skipped) Counts => (Volatile.Read(ref _frames), Volatile.Read(ref _windows), Volatile.Read(ref _skipped));
+
     /// <summary>Windows dropped at the shared runner because this session's queue was full.</summary>
     public long Dropped => _client?.Dropped ?? 0;
 

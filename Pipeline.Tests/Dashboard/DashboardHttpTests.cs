@@ -160,6 +160,45 @@ public sealed class DashboardHttpTests
         }
     }
 
+    [Fact]
+    public async Task Recording_a_window_in_the_prometheus_histogram_allocates_nothing()
+    {
+        var folder = NewFolder();
+        var session = SimulatorSession("a", 1, seed: 3);
+        session["enabled"] = false;
+        var (app, url) = await Serve(Config("http://127.0.0.1:0", null, session), folder);
+        try
+        {
+            var host = (SessionHost)app.Services.GetService(typeof(SessionHost))!;
+            var histogram = host.Sessions[0].LatencyHistogram;
+            Assert.NotNull(histogram);
+            var counters = new SessionCounters(histogram, "a");
+            var p = new Prediction("probabilities", ["left", "right"]);
+            var allocated = await Task.Factory.StartNew(() =>
+            {
+                void Window(int i)
+                {
+                    p.WindowIndex = i;
+                    p.NewestArrivalTicks = System.Diagnostics.Stopwatch.GetTimestamp() - 1000;
+                    counters.OnPrediction(p);
+                }
+                for (var i = 0; i < 500; i++) Window(i);
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 500; i < 5500; i++) Window(i);
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            }, TaskCreationOptions.LongRunning);
+            Assert.Equal(0, allocated);
+            using var http = new HttpClient();
+            Assert.Matches(@"pipeline_session_latency_seconds_count\{[^}]*session=""a""\} 5500", await http.GetStringAsync(url + "/metrics"));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(folder, true);
+        }
+    }
+
     private static int LatencyHistogramBounds => Core.Evaluation.LatencyHistogram.DefaultBounds.Count;
 
     [Fact]
@@ -276,6 +315,16 @@ public sealed class DashboardHttpTests
         var bad = PipelineCli.Run("replay", "recordings/demo-mi.xdf", "--fast", "--dashboard", "here:there");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--dashboard 'here:there' is not an address", bad.All);
+    }
+
+    [Fact]
+    public void A_verb_with_a_dashboard_still_ends_on_sigterm()
+    {
+        // The dashboard's web host must not take SIGTERM away from the verb (it would keep the process alive).
+        using var pipeline = PipelineProcess.Start("replay", "recordings/demo-mi.xdf", "--model", "models/dbconformer-demo.onnx", "-q", "--dashboard", "127.0.0.1:0");
+        pipeline.WaitFor(@"^dashboard (http://\S+)", TimeSpan.FromSeconds(60));
+        Signal(pipeline.Process, "TERM");
+        Assert.True(pipeline.Process.WaitForExit(TimeSpan.FromSeconds(5)), "the replay ignored SIGTERM:\n" + pipeline.Output);
     }
 
     [Theory]

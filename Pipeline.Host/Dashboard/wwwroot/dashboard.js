@@ -572,10 +572,11 @@
     if (listTimer) clearInterval(listTimer);
     await refreshList();
     if (!$("login").hidden) return;
-    listTimer = setInterval(refreshList, 1000);
     // A CLI session has one session: open it directly.
     const listAsked = location.hash === "#list";
     const target = session || (!listAsked && state.list && state.list.length === 1 && !state.controllable ? state.list[0].id : null);
+    // The list polls once a second; a live view gets its row from the feed's status events and polls rarely.
+    listTimer = setInterval(refreshList, target ? 10000 : 1000);
     if (target) {
       state.current = target;
       $("sessions-view").hidden = true;
