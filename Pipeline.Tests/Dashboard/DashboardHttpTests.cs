@@ -317,16 +317,6 @@ public sealed class DashboardHttpTests
         Assert.Contains("--dashboard 'here:there' is not an address", bad.All);
     }
 
-    [Fact]
-    public void A_verb_with_a_dashboard_still_ends_on_sigterm()
-    {
-        // The dashboard's web host must not take SIGTERM away from the verb (it would keep the process alive).
-        using var pipeline = PipelineProcess.Start("replay", "recordings/demo-mi.xdf", "--model", "models/dbconformer-demo.onnx", "-q", "--dashboard", "127.0.0.1:0");
-        pipeline.WaitFor(@"^dashboard (http://\S+)", TimeSpan.FromSeconds(60));
-        Signal(pipeline.Process, "TERM");
-        Assert.True(pipeline.Process.WaitForExit(TimeSpan.FromSeconds(5)), "the replay ignored SIGTERM:\n" + pipeline.Output);
-    }
-
     [Theory]
     [InlineData(null, "127.0.0.1", 8741, false)]
     [InlineData("9000", "127.0.0.1", 9000, true)]
