@@ -15,9 +15,14 @@ internal static class DashboardOption
         HelpName = "ADDRESS",
     };
 
-    /// <summary>The address asked for, or null when the option was not given.</summary>
-    public static DashboardAddress? Parse(ParseResult parse, Option<string?> option) =>
-        parse.GetResult(option) is null ? null : DashboardAddress.Parse(parse.GetValue(option));
+    /// <summary>The address asked for, or null when the option was not given; a reachable address without a key is refused here, before anything opens.</summary>
+    public static DashboardAddress? Parse(ParseResult parse, Option<string?> option)
+    {
+        if (parse.GetResult(option) is null) return null;
+        var address = DashboardAddress.Parse(parse.GetValue(option));
+        if (!address.IsLoopback) DashboardServer.CheckKey(address, Environment.GetEnvironmentVariable(DashboardAddress.ApiKeyVariable));
+        return address;
+    }
 
     /// <summary>Starts the page for <paramref name="sessions"/> and prints where to open it.</summary>
     public static DashboardServer Start(DashboardAddress address, IDashboardSessions sessions)

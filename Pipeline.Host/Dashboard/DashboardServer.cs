@@ -36,10 +36,7 @@ internal sealed class DashboardServer : IDisposable
     /// <exception cref="PipelineException">The address needs a key and none is set, or the port is taken.</exception>
     public static DashboardServer Start(DashboardAddress address, IDashboardSessions sessions, string? apiKey)
     {
-        if (!address.IsLoopback && string.IsNullOrEmpty(apiKey))
-            throw new PipelineException($"A dashboard on {address.Host} can be reached from other machines, so it needs an API key: set {DashboardAddress.ApiKeyVariable} (the page will ask for it), or leave out the address for 127.0.0.1.");
-        if (!address.IsLoopback && apiKey!.Length < 16)
-            throw new PipelineException($"{DashboardAddress.ApiKeyVariable} is too short for a dashboard other machines can reach; use at least 16 random characters (e.g. from openssl rand -hex 32).");
+        if (!address.IsLoopback) CheckKey(address, apiKey);
         try
         {
             return StartOn(address, address.Port, sessions, apiKey);
@@ -52,6 +49,16 @@ internal sealed class DashboardServer : IDisposable
         {
             throw new PipelineException($"The dashboard cannot listen on {address.Host}:{address.Port} ({e.InnerException?.Message ?? e.Message}); choose another port with --dashboard HOST:PORT.");
         }
+    }
+
+    /// <summary>Refuses a dashboard that other machines can reach without a key of at least 16 characters.</summary>
+    /// <exception cref="PipelineException">No key, or a short one.</exception>
+    public static void CheckKey(DashboardAddress address, string? apiKey)
+    {
+        if (string.IsNullOrEmpty(apiKey))
+            throw new PipelineException($"A dashboard on {address.Host} can be reached from other machines, so it needs an API key: set {DashboardAddress.ApiKeyVariable} (the page will ask for it), or leave out the address for 127.0.0.1.");
+        if (apiKey.Length < 16)
+            throw new PipelineException($"{DashboardAddress.ApiKeyVariable} is too short for a dashboard other machines can reach; use at least 16 random characters (e.g. from openssl rand -hex 32).");
     }
 
     private static DashboardServer StartOn(DashboardAddress address, int port, IDashboardSessions sessions, string? apiKey)

@@ -51,6 +51,7 @@ internal static class RunVerb
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
+            var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before any stream is looked for
             var cfg = LslOptions.Load(parse.GetValue(config));
             var timeout = parse.GetValue(resolveTimeout);
             var console = AnsiConsole.Console;
@@ -88,7 +89,7 @@ internal static class RunVerb
                     $" → {Markup.Escape(Path.GetFileName(settings.ModelPath!))} on {session.Runner!.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
 
-                using var page = DashboardOption.Parse(parse, dashboard) is { } address
+                using var page = pageAddress is { } address
                     ? DashboardOption.Start(address, new SingleSessionDashboard($"run {eeg.Description.Name}", SessionMonitors.Attach(session, settings.Session, sinks),
                         $"LSL '{eeg.Description.Name}'", eeg.Description.NominalRate, () => session))
                     : null;
