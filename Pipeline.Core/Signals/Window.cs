@@ -45,6 +45,11 @@ public sealed class Window
     /// <summary>The label of an event-locked epoch (marker text); null for sliding windows.</summary>
     public string? Label { get; set; }
     /// <summary>
+    /// The exact time of the marker an event-locked epoch was cut around (LSL clock, seconds); NaN for sliding
+    /// windows. <see cref="StartTime"/> is the first sample at or after cue + tmin, so it can be up to a sample later.
+    /// </summary>
+    public double CueTime { get; set; } = double.NaN;
+    /// <summary>
     /// True for the first window of a continuous stretch of signal: the first window of all, and the first after a
     /// gap or a backward time step. Decisions forget their history here.
     /// </summary>
@@ -54,7 +59,7 @@ public sealed class Window
     /// <summary>End (LSL clock, s) of the event this window was cut for; NaN for sliding windows.</summary>
     public double SegmentEnd { get; set; } = double.NaN;
 
-    /// <summary>Copies everything but the values (times, index, session, label, segment) from <paramref name="other"/>.</summary>
+    /// <summary>Copies everything but the values (times, index, session, label, cue, segment) from <paramref name="other"/>.</summary>
     public void CopyInfoFrom(Window other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -64,6 +69,7 @@ public sealed class Window
         Session = other.Session;
         Index = other.Index;
         Label = other.Label;
+        CueTime = other.CueTime;
         StartsSegment = other.StartsSegment;
         SegmentStart = other.SegmentStart;
         SegmentEnd = other.SegmentEnd;
