@@ -6,22 +6,13 @@ namespace Pipeline.Sources.Replay;
 public static class RecordingFormats
 {
     /// <summary>
-    /// True for a WAV file: by its RIFF/WAVE header, or by its <c>.wav</c> extension when it cannot be read (so that a
-    /// missing or unreadable speech file is reported as such by the speech path).
+    /// True for a WAV file: by its RIFF/WAVE header (<see cref="Audio.WavHeader.IsWavFile"/>), or by its <c>.wav</c>
+    /// extension when the file does not exist (so that a missing speech file is reported as such by the speech path).
     /// </summary>
     public static bool IsWav(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        try
-        {
-            using var f = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[12];
-            if (f.ReadAtLeast(head, 12, throwOnEndOfStream: false) == 12)
-                return head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WAVE"u8);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
+        return File.Exists(path) ? Audio.WavHeader.IsWavFile(path) : path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Opens <paramref name="path"/> as XDF, EDF/EDF+/BDF, GDF or WAV.</summary>
@@ -50,7 +41,7 @@ public static class RecordingFormats
         if (head.StartsWith("0       "u8) || (n == 8 && head[0] == 0xFF && head[1..].SequenceEqual("BIOSEMI"u8))) return EdfRecording.Open(path);
         if (head.StartsWith("GDF"u8))
             return GdfRecording.Open(path);
-        if (IsWav(path)) return WavRecording.Open(path);
+        if (Audio.WavHeader.IsWavFile(path)) return WavRecording.Open(path);
         throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF (nor a GDF) recording (its first bytes are not 'XDF:', an EDF version field or 'GDF'); give a recording in one of those formats.");
     }
 }
