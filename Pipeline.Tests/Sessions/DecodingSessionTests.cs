@@ -1,4 +1,6 @@
+using System.Reactive;
 using System.Reactive.Linq;
+using Pipeline.Core.Operators;
 using Pipeline.Core.Decisions;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
@@ -113,5 +115,74 @@ public class DecodingSessionTests
         var slower = stream.WithRate(160);
         Assert.Contains("160 Hz", Assert.Throws<PipelineException>(() => DecodingSession.Create(slower, new DecodingOptions(), model)).Message);
         Assert.Contains("500 samples", Assert.Throws<PipelineException>(() => DecodingSession.Create(stream, new DecodingOptions { WindowSeconds = 2 }, model)).Message);
+    }
+}
+
+/// <summary>A whole session in virtual time: the order of its events, and a stop that still ends with the summary.</summary>
+public class DecodingSessionVirtualTimeTests
+{
+    private static string DemoModel => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
+    private static string DemoRecording => Path.Combine(SharedData.RepositoryRoot, "recordings", "demo-mi.xdf");
+
+    [Fact]
+    public void A_paced_replay_in_virtual_time_gives_markers_predictions_and_commands_in_order_and_a_stop_still_gives_the_summary()
+    {
+        using var recording = Recording.Open(DemoRecording);
+        var clock = new System.Reactive.Concurrency.HistoricalScheduler(DateTimeOffset.UnixEpoch);
+        var source = new ReplaySource(recording, new ReplayOptions { Speed = 1 }, clock);
+        using var model = ModelRunner.Load(DemoModel);
+        var session = DecodingSession.Create(source.Description, new DecodingOptions { Session = "vt" }, model);
+        var sink = new CollectingSink();
+        var events = new List<SessionEvent>();
+        using var stop = new CancellationTokenSource();
+        using var running = session.Start(source.TakeUntilCancelled(stop.Token), Observer.Create<SessionEvent>(e =>
+        {
+            events.Add(e.Kind == SessionEventKind.Prediction ? SessionEvent.FromPrediction(e.Prediction!.Clone(), e.Command) : e);
+            ((IObserver<SessionEvent>)sink).OnNext(e);
+        }));
+        // 60 s of recording in 60 s of virtual time: nothing waits on the wall clock.
+        clock.AdvanceBy(TimeSpan.FromSeconds(60));
+        Assert.False(running.IsDone);
+        var predictions = events.Where(e => e.Kind == SessionEventKind.Prediction).Select(e => e.Prediction!).ToList();
+        // Windows of 4 s every 0.25 s over the first 60 s, each delivered when its last sample was due.
+        Assert.InRange(predictions.Count, 220, 226);
+        Assert.True(predictions.Select(p => p.WindowIndex).SequenceEqual(Enumerable.Range(0, predictions.Count).Select(i => (long)i)));
+        Assert.All(predictions, p => Assert.True(p.EndTime - predictions[0].EndTime + 4 <= 61));
+        // Every command follows the prediction of its window at once, and that prediction event carries it.
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Kind != SessionEventKind.Command) continue;
+            Assert.Equal(SessionEventKind.Prediction, events[i - 1].Kind);
+            Assert.Equal(events[i].Command!.WindowIndex, events[i - 1].Prediction!.WindowIndex);
+            Assert.Same(events[i].Command, events[i - 1].Command);
+        }
+        // A cue comes before the windows it scores, in time order with them.
+        var firstCue = events.FindIndex(e => e.Kind == SessionEventKind.Marker);
+        Assert.True(firstCue >= 0);
+        Assert.True(events.Skip(firstCue + 1).Where(e => e.Kind == SessionEventKind.Prediction).All(e => e.Prediction!.EndTime >= events[firstCue].Marker.Timestamp - 0.04));
+        Assert.Contains(predictions, p => p.Truth is not null);
+
+        // Stopping (Ctrl+C, a duration) ends the session as if the source had ended: the sinks get the summary.
+        stop.Cancel();
+        Assert.True(running.IsDone);
+        Assert.Null(running.Failure);
+        Assert.Equal(SessionEventKind.Summary, events[^1].Kind);
+        var summary = running.Summary!;
+        Assert.Same(summary, sink.Summary);
+        Assert.Equal(predictions.Count, summary.Windows);
+        Assert.Equal(events.Count(e => e.Kind == SessionEventKind.Command), summary.Commands);
+        Assert.InRange(summary.SignalSeconds, 59.9, 60.1);
+        Assert.Throws<InvalidOperationException>(() => session.Decode(source).Subscribe());
+    }
+
+    [Fact]
+    public void A_sink_that_throws_ends_the_run_with_its_failure()
+    {
+        using var recording = Recording.Open(DemoRecording);
+        var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+        var session = DecodingSession.Create(source.Description, new DecodingOptions { WindowSeconds = 2 });
+        var broken = Observer.Create<SessionEvent>(e => { if (e.Kind == SessionEventKind.Prediction && e.Prediction!.WindowIndex == 3) throw new IOException("disk full"); });
+        var e = Assert.Throws<IOException>(() => session.Run(source, CancellationToken.None, broken));
+        Assert.Equal("disk full", e.Message);
     }
 }
