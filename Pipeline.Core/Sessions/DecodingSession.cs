@@ -39,6 +39,8 @@ public sealed class DecodingSession
     private readonly LatencyRecorder _addedTime = new();
     private readonly GapCounter _gaps = new();
     private readonly Stopwatch _wall = new();
+    private readonly Subject<SignalChunk> _filtered = new();
+    private readonly Subject<(double Time, float Probability)> _voiceActivity = new();
     private long _frames, _windows, _skipped, _commands, _lastChunkTicks;
     private double _firstTime = double.NaN, _lastTime = double.NaN;
     private int _used;
@@ -88,6 +90,16 @@ public sealed class DecodingSession
     public long Dropped => _queue.Dropped;
     /// <summary>Stopwatch ticks when the last chunk arrived (0 before the first).</summary>
     public long LastChunkTicks => Volatile.Read(ref _lastChunkTicks);
+
+    /// <summary>
+    /// A tap on the signal as the windows are cut from it (EEG: after channel selection, resampling and filters; speech:
+    /// the 16 kHz audio), for a live view. Handed on in the session's thread; the chunk is reused, so copy or decimate it
+    /// in <c>OnNext</c> and return quickly. Costs nothing while nobody subscribes.
+    /// </summary>
+    public IObservable<SignalChunk> FilteredSignal => _filtered;
+
+    /// <summary>Speech sessions: every 32 ms VAD frame's speech probability with the time of its end (a tap for a live view).</summary>
+    public IObservable<(double Time, float Probability)> VoiceActivity => _voiceActivity;
 
     /// <summary>
     /// An EEG session whose model runs on the thread that delivers the source's chunks (or, without a model, per-channel
@@ -170,7 +182,7 @@ public sealed class DecodingSession
         Func<IObservable<Window>, IObservable<Prediction>>? classifying = model is null ? null
             : shared is null ? w => w.Align(model.Card).Classify(model, classify)
             : w => w.Align(model.Card).Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.Preprocess(preprocessing).SlidingWindows(windows), classifying,
+        session = new DecodingSession(options.Session, stream, c => c.Preprocess(preprocessing).Do(session!._filtered).SlidingWindows(windows), classifying,
             (IBatchedModel?)shared?.Model ?? model, shared is null, decisions, accuracy)
         {
             Rate = rate,
@@ -195,13 +207,17 @@ public sealed class DecodingSession
         var names = new Dictionary<string, string>(decision.CommandNames);
         foreach (var (k, v) in model.HeadCard.Commands) names.TryAdd(k, v);
         var decisions = new DecisionMaker(model.Classes, decision with { CommandNames = names });
-        var windows = new SpeechWindowOptions { Vad = options.Vad, WindowSamples = model.WindowSamples, Session = options.Session };
-        var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = !options.Live };
         DecodingSession? session = null;
+        var windows = new SpeechWindowOptions
+        {
+            Vad = options.Vad, WindowSamples = model.WindowSamples, Session = options.Session,
+            FrameProbability = (p, t) => session!._voiceActivity.OnNext((t, p)),
+        };
+        var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = !options.Live };
         Func<IObservable<Window>, IObservable<Prediction>> classifying = shared is null
             ? w => w.Classify(model, classify)
             : w => w.Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
+        session = new DecodingSession(options.Session, stream, c => c.Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
         {
             Rate = SpeechAudio.Rate,
             Channels = stream.ChannelLabels,

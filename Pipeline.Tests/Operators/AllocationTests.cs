@@ -82,6 +82,9 @@ public class SessionAllocationTests
         {
             if (e.Kind == Pipeline.Core.Sessions.SessionEventKind.Prediction) predictions++;
         }));
+        // A live view's tap on the filtered signal (issue 13's scope) costs nothing per window either.
+        long tapped = 0;
+        using var tap = session.FilteredSignal.Subscribe(c => tapped += c.Frames);
         long frame = 0;
         var marker = 0;
         void Push(bool cues)
@@ -101,6 +104,7 @@ public class SessionAllocationTests
         var windows = predictions - windowsBefore;
         Assert.True(windows >= 300, $"only {windows} windows while measuring");
         Assert.True(running.Failure is null, running.Failure?.ToString());
+        Assert.Equal(frame, tapped);
         Assert.Equal(0, allocated);
     }
 }
