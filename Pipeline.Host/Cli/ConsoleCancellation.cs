@@ -21,8 +21,12 @@ internal sealed class ConsoleCancellation : IDisposable
     /// <summary>Fires at Ctrl+C or when the duration has passed.</summary>
     public CancellationToken Token => _cancel.Token;
 
-    /// <summary>Cancels now (e.g. when the input went quiet).</summary>
-    public void Cancel() => _cancel.Cancel();
+    /// <summary>Cancels now (e.g. when the input went quiet); a timer that fires once the verb has finished does nothing.</summary>
+    public void Cancel()
+    {
+        try { _cancel.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
 
     /// <inheritdoc />
     public void Dispose()
