@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Core.Audio;
 using Pipeline.Core.Decisions;
 using Pipeline.Core.Evaluation;
 using Pipeline.Core.Inference;
@@ -17,15 +16,19 @@ namespace Pipeline.Core.Monitoring;
 /// reader that falls behind loses frames, and the session never notices.
 /// </summary>
 /// <remarks>
-/// Wire it as a sink (predictions, commands, markers, gaps) and with <see cref="OnFilteredChunk"/> and
-/// <see cref="OnRawChunk"/> as taps on the operator chain (or the <c>Do</c> operator). Sink calls must not overlap
-/// (the sessions serialise them); the two taps run on the source's thread.
+/// <see cref="For"/> watches a <see cref="DecodingSession"/>: its <see cref="DecodingSession.RawSignal"/> tap feeds the
+/// quality check, <see cref="DecodingSession.FilteredSignal"/> the scope and <see cref="DecodingSession.VoiceActivity"/>
+/// the VAD trace; the monitor is then one of the session's sinks (an observer of its <see cref="SessionEvent"/>s:
+/// predictions, commands, markers, gaps, speech segments). By hand: <see cref="OnRawChunk"/>, <see cref="OnFilteredChunk"/>
+/// and <see cref="OnVad"/> as taps, the sink methods for the rest. Sink calls must not overlap (sessions serialise
+/// them); the taps run on the source's thread. Disposing ends the taps; what the rings hold stays readable.
 /// </remarks>
 public sealed class SessionMonitor : IPipelineSink
 {
     private readonly ScopeDecimator? _decimator;
     private readonly float[] _latencyFrame = new float[1];
     private readonly float[] _vadFrame = new float[1];
+    private readonly List<IDisposable> _taps = [];
     private long _predictions, _commands, _gaps, _markers;
     private long _completed;
 
@@ -57,8 +60,28 @@ public sealed class SessionMonitor : IPipelineSink
         }
     }
 
+    /// <summary>
+    /// A monitor of <paramref name="session"/>, watching its taps from now on; hand it to the session as its last sink
+    /// (so the latency it records runs until every other sink had its turn). EEG: a scope of the filtered channels the
+    /// model reads, the quality of the same channels before notch and band-pass, the class probabilities (or band
+    /// power); speech: the VAD probability, the segments with their labels, the class probabilities.
+    /// </summary>
+    /// <param name="session">The session to watch (before it starts, or its first chunks are not seen).</param>
+    /// <param name="layout">What to keep; null: <see cref="SessionMonitorLayout.For"/> the session.</param>
+    public static SessionMonitor For(DecodingSession session, SessionMonitorLayout? layout = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var monitor = new SessionMonitor(session.Name, layout ?? SessionMonitorLayout.For(session)) { Decoder = session };
+        if (monitor.Quality is not null) monitor._taps.Add(session.RawSignal.Subscribe(monitor.OnRawChunk));
+        if (monitor._decimator is not null) monitor._taps.Add(session.FilteredSignal.Subscribe(monitor.OnFilteredChunk));
+        if (monitor.VadRing is not null) monitor._taps.Add(session.VoiceActivity.Subscribe(v => monitor.OnVad(v.Time, v.Probability)));
+        return monitor;
+    }
+
     /// <summary>The session's name.</summary>
     public string Session { get; }
+    /// <summary>The session watched through <see cref="For"/> (its counters: frames, windows, skipped, dropped), or null.</summary>
+    public DecodingSession? Decoder { get; private init; }
     /// <summary>What is kept.</summary>
     public SessionMonitorLayout Layout { get; }
     /// <summary>The scope: filtered channels, decimated (null without a scope).</summary>
@@ -101,12 +124,34 @@ public sealed class SessionMonitor : IPipelineSink
     /// <summary>A tap before filtering: the channel-quality check.</summary>
     public void OnRawChunk(SignalChunk chunk) => Quality?.Process(chunk);
 
+    /// <summary>A prediction event carries the command its window led to, which a speech segment shows beside its label.</summary>
+    void IObserver<SessionEvent>.OnNext(SessionEvent value)
+    {
+        switch (value.Kind)
+        {
+            case SessionEventKind.Prediction: Record(value.Prediction!, value.Command); break;
+            case SessionEventKind.Command: OnCommand(value.Command!); break;
+            case SessionEventKind.Marker: OnMarker(value.Marker); break;
+            case SessionEventKind.Gap: OnGap(value.Gap); break;
+            case SessionEventKind.Summary: OnCompleted(value.Summary!); break;
+        }
+    }
+
     /// <inheritdoc />
-    public void OnPrediction(Prediction prediction)
+    public void OnPrediction(Prediction prediction) => Record(prediction, null);
+
+    // Latency: EEG windows from the newest sample's arrival to this monitor; a speech segment (a window cut for an
+    // event) from the end of speech to its label, i.e. the audio the VAD needed to close it plus the time since.
+    private void Record(Prediction prediction, Command? command)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        var latency = prediction.NewestArrivalTicks != 0 ? Stopwatch.GetElapsedTime(prediction.NewestArrivalTicks).TotalMilliseconds : double.NaN;
-        if (ValueRing is { } values && prediction.Values.Length == values.Width) values.Append(prediction.Values, prediction.EndTime);
+        var sinceArrival = prediction.NewestArrivalTicks != 0 ? Stopwatch.GetElapsedTime(prediction.NewestArrivalTicks).TotalMilliseconds : double.NaN;
+        var segment = double.IsFinite(prediction.SegmentEnd);
+        var latency = segment ? (prediction.EndTime - prediction.SegmentEnd) * 1000 + (double.IsNaN(sinceArrival) ? 0 : sinceArrival) : sinceArrival;
+        var time = segment ? prediction.SegmentEnd : prediction.EndTime;
+        if (ValueRing is { } values && prediction.Values.Length == values.Width) values.Append(prediction.Values, time);
+        if (segment && Speech is { } speech)
+            speech.Append(new SpeechEvent(prediction.SegmentStart, prediction.SegmentEnd, prediction.Label ?? "", prediction.Confidence, command?.Name, latency));
         _latencyFrame[0] = (float)latency;
         LatencyRing.Append(_latencyFrame, prediction.EndTime);
         Latency.Record(latency / 1000);
@@ -144,23 +189,16 @@ public sealed class SessionMonitor : IPipelineSink
         VadRing.Append(_vadFrame, time);
     }
 
-    /// <summary>A classified speech segment (speech sessions); also counts as a window, and its command as a command.</summary>
-    public void OnSpeech(KeywordDetection detection)
-    {
-        ArgumentNullException.ThrowIfNull(detection);
-        var latencyMs = detection.LatencySeconds * 1000;
-        if (ValueRing is { } values && detection.Probabilities is float[] p && p.Length == values.Width) values.Append(p, detection.Segment.End);
-        Speech?.Append(new SpeechEvent(detection.Segment.Start, detection.Segment.End, detection.Label, detection.Confidence, detection.Command, latencyMs));
-        Latency.Record(detection.LatencySeconds);
-        _latencyFrame[0] = (float)latencyMs;
-        LatencyRing.Append(_latencyFrame, detection.LabelTime);
-        Volatile.Write(ref _predictions, _predictions + 1);
-        if (detection.Command is not null) Volatile.Write(ref _commands, _commands + 1);
-    }
-
     /// <inheritdoc />
     public void OnCompleted(SessionSummary summary) => Volatile.Write(ref _completed, 1);
 
-    /// <inheritdoc />
-    public void Dispose() { }
+    /// <summary>Ends the taps of <see cref="For"/> (the rings stay readable).</summary>
+    public void Dispose()
+    {
+        lock (_taps)
+        {
+            foreach (var t in _taps) t.Dispose();
+            _taps.Clear();
+        }
+    }
 }

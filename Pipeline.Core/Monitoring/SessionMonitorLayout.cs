@@ -1,4 +1,6 @@
+using Pipeline.Core.Operators;
 using Pipeline.Core.Quality;
+using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 
 namespace Pipeline.Core.Monitoring;
@@ -24,4 +26,40 @@ public sealed record SessionMonitorLayout
     public double MaxDisplayRate { get; init; } = 128;
     /// <summary>Per-window values, commands and segments kept.</summary>
     public int HistoryCapacity { get; init; } = 1024;
+
+    /// <summary>
+    /// What a live view of <paramref name="session"/> shows. EEG: a scope and a quality check of the channels the
+    /// windows are cut from, at the session's rate and in the input's units, and its prediction values (class
+    /// probabilities, or band power per channel without a model). Speech: the VAD and the segments, and the classes.
+    /// </summary>
+    public static SessionMonitorLayout For(DecodingSession session, SignalQualityOptions? quality = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var values = session.ValueNames.Count > 0 ? session.ValueNames : null;
+        if (session.IsSpeech) return new SessionMonitorLayout { Speech = true, Values = values };
+        var input = session.Input;
+        var decoded = new StreamDescription(input.Name, input.Type, session.Channels, session.Rate, input.Format, UnitsOf(input, session.Channels), input.SourceId);
+        return new SessionMonitorLayout
+        {
+            Scope = decoded,
+            Quality = decoded,
+            QualityOptions = quality,
+            Values = values,
+            ValueKind = session.Model is null ? "bandpower" : "probabilities",
+        };
+    }
+
+    // The units of the decoded channels (the quality thresholds are in microvolts); unknown where labels do not resolve.
+    private static string[] UnitsOf(StreamDescription input, IReadOnlyList<string> channels)
+    {
+        try
+        {
+            var index = ChannelLabels.Resolve(input.ChannelLabels, channels);
+            return [.. index.Select(i => input.ChannelUnits[i])];
+        }
+        catch (PipelineException)
+        {
+            return [.. channels.Select(_ => "")];
+        }
+    }
 }

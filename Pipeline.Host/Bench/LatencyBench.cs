@@ -1,8 +1,9 @@
+using System.Reactive;
 using System.Diagnostics;
 using System.Reactive.Subjects;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 using Pipeline.Sources.Simulation;
 
 namespace Pipeline.Host.Bench;
@@ -64,7 +65,7 @@ internal static class LatencyBench
         var players = new Player[sessions];
         for (var k = 0; k < sessions; k++)
         {
-            var session = new DecodingSession(description, new DecodingSettings { Session = $"s{k}", ModelPath = settings.ModelPath, HopSeconds = settings.HopSeconds }, [], shared: shared);
+            var session = DecodingSession.Create(description, new DecodingOptions { Session = $"s{k}", HopSeconds = settings.HopSeconds }, shared);
             players[k] = new Player(session, description, settings.ChunkFrames, (k * loopFrames / Math.Max(1, sessions)) % loopFrames);
         }
         try
@@ -149,7 +150,7 @@ internal static class LatencyBench
             _description = description;
             _chunk = new SignalChunk(description, chunkFrames);
             _offset = offset;
-            _running = session.Start(_events);
+            _running = session.Start(_events, Observer.Create<SessionEvent>(static _ => { }));
         }
 
         public DecodingSession Session { get; }
@@ -173,7 +174,6 @@ internal static class LatencyBench
         public void Dispose()
         {
             _running.Dispose();
-            Session.Dispose();
         }
     }
 }

@@ -1,43 +1,34 @@
 using System.Diagnostics;
-using Pipeline.Host.Sessions;
 
 namespace Pipeline.Host.Dashboard;
 
-/// <summary>The dashboard of one CLI session (<c>run</c>, <c>replay</c>, <c>listen</c>): one row, no start/stop buttons.</summary>
+/// <summary>
+/// The dashboard of one CLI session (<c>run</c>, <c>replay</c>, <c>listen</c>): one row, no start/stop buttons; the
+/// counters are the Core session's own (<see cref="Core.Monitoring.SessionMonitor.Decoder"/>), EEG and speech alike.
+/// </summary>
 internal sealed class SingleSessionDashboard : IDashboardSessions
 {
     private readonly LiveSession _live;
     private readonly string _source;
-    private readonly Func<DecodingSession?> _session;
-    private readonly Func<DashboardSessionSummary, DashboardSessionSummary>? _more;
     private readonly Lock _rateGate = new();
     private long _rateFrames, _rateTicks;
     private double _rateHz;
 
-    /// <summary>A dashboard of <paramref name="live"/>, whose counters come from <paramref name="session"/> (null for sessions that are not EEG decoders).</summary>
+    /// <summary>A dashboard of <paramref name="live"/>.</summary>
     /// <param name="title">The page's title.</param>
-    /// <param name="live">The session's monitor.</param>
+    /// <param name="live">The session's monitor, attached to the session (<see cref="SessionMonitors.Attach"/>).</param>
     /// <param name="source">What the source is (a file name or stream name, never a path).</param>
-    /// <param name="nominalRate">The source's rate, Hz.</param>
-    /// <param name="session">The decoder (its counters), or null.</param>
-    /// <param name="more">Adds what only the caller knows (drops of a speech session) to each row.</param>
-    public SingleSessionDashboard(string title, LiveSession live, string source, double nominalRate, Func<DecodingSession?> session,
-        Func<DashboardSessionSummary, DashboardSessionSummary>? more = null)
+    public SingleSessionDashboard(string title, LiveSession live, string source)
     {
         Title = title;
         _live = live;
         _source = source;
-        NominalRate = nominalRate;
-        _session = session;
-        _more = more;
     }
 
     /// <inheritdoc />
     public string Title { get; }
     /// <inheritdoc />
     public bool Controllable => false;
-    /// <summary>The source's nominal rate.</summary>
-    public double NominalRate { get; }
 
     /// <inheritdoc />
     public bool Exists(string id) => id == _live.Monitor.Session;
@@ -49,29 +40,27 @@ internal sealed class SingleSessionDashboard : IDashboardSessions
     public IReadOnlyList<DashboardSessionSummary> List()
     {
         var m = _live.Monitor;
-        var s = _session();
-        var counts = s?.Counts;
-        var frames = counts?.Frames ?? 0;
-        var row = new DashboardSessionSummary
+        var session = m.Decoder;
+        var frames = session?.Frames ?? 0;
+        return [new DashboardSessionSummary
         {
             Id = m.Session,
             State = m.Completed ? "completed" : "running",
             Kind = _live.Kind,
             Source = PathRedaction.FileNamesOnly(_source),
             Model = _live.Model,
-            NominalRateHz = NominalRate,
+            NominalRateHz = session?.Input.NominalRate ?? 0,
             InputRateHz = Math.Round(InputRate(frames), 2),
             Frames = frames,
-            Windows = counts?.Windows ?? m.Predictions,
+            Windows = session?.Windows ?? m.Predictions,
             Commands = m.CommandCount,
-            Drops = s?.Dropped ?? 0,
-            Skipped = counts?.Skipped ?? 0,
+            Drops = session?.Dropped ?? 0,
+            Skipped = session?.SkippedWindows ?? 0,
             Gaps = m.GapCount,
             LatencyP50Ms = Quantile(m, 0.5),
             LatencyP99Ms = Quantile(m, 0.99),
             Quality = m.Quality is { Blocks: > 0 } q ? [.. q.Snapshot().Where(c => !c.IsGood).Select(ChannelQualityView.Of)] : [],
-        };
-        return [_more is null ? row : _more(row)];
+        }];
     }
 
     // Frames per second between two calls at least half a second apart (the page asks about once a second).

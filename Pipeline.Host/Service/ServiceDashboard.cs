@@ -25,7 +25,7 @@ internal sealed class ServiceDashboard(SessionHost host) : IDashboardSessions
             Id = status.Id,
             State = status.State,
             Reason = PathRedaction.FileNamesOnly(status.Reason),
-            Kind = s.Live?.Kind ?? (s.Configuration.Model is null ? "bandpower" : "eeg"),
+            Kind = s.Live?.Kind ?? KindOf(s.Configuration),
             Source = PathRedaction.FileNamesOnly(status.Source) ?? s.Configuration.Source?.Kind,
             Model = s.Configuration.Model?.Path is { } m ? Path.GetFileName(m) : null,
             NominalRateHz = status.NominalRateHz,
@@ -42,4 +42,10 @@ internal sealed class ServiceDashboard(SessionHost host) : IDashboardSessions
             Controllable = true,
         };
     })];
+
+    // Before a session's first run: what its configuration says it will be (a microphone or a .wav file is speech;
+    // the name is enough for a label, and the list is asked for every second, so no file is opened for it).
+    private static string KindOf(SessionConfiguration c) =>
+        c.Source?.Kind == "microphone" || c.Source?.File is { } f && f.EndsWith(".wav", StringComparison.OrdinalIgnoreCase) ? "speech"
+        : c.Model is null ? "bandpower" : "eeg";
 }

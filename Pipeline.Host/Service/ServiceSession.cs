@@ -1,11 +1,9 @@
 using System.Reactive.Linq;
 using Microsoft.Extensions.Logging;
-using Pipeline.Core.Decisions;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
 using Pipeline.Host.Dashboard;
-using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -62,7 +60,7 @@ internal sealed class ServiceSession
     /// <summary>Where each window's latency is recorded for Prometheus (set by the metrics before the sessions start), or null.</summary>
     public System.Diagnostics.Metrics.Histogram<double>? LatencyHistogram { get; set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
-    public long Drops => _decoder?.Drops() ?? 0;
+    public long Drops => _decoder?.Drops ?? 0;
 
     /// <summary>Starts a run on a new thread; false when it is already starting, running or stopping.</summary>
     public bool Start()
@@ -111,6 +109,10 @@ internal sealed class ServiceSession
             SourceSummary = source.Summary;
             NominalRate = source.Description.NominalRate;
             var counters = Counters;
+            // A live stream (LSL, a microphone, or a source at real pace) drops its oldest window when the shared model
+            // falls behind; a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
+            var blockWhenFull = _config.Source!.Kind is not ("lsl" or "microphone") && _config.Source.Speed > 1;
+            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
             var s = _config.Sinks ?? new();
             if (s.Console) sinks.Add(new ConsoleSink(new ConsoleSinkOptions(0, ShowMarkers: false)));
             if (s.Jsonl is { } j) sinks.Add(new JsonLinesSink(ServicePaths.Resolve(_baseDirectory, j)));
@@ -123,24 +125,20 @@ internal sealed class ServiceSession
                 recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
-            // A live stream (LSL, or a source at real pace) drops its oldest window when the shared model falls behind;
-            // a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
-            var blockWhenFull = _config.Source!.Kind != "lsl" && _config.Source.Speed > 1;
-            _decoder = SessionFactory.CreateDecoder(source.Description, Settings(), sinks, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
-            // The live view's monitor, then the counters last: latency runs until every other sink has its prediction.
-            Live = SessionMonitors.Attach(_decoder.Session, Id, sinks);
+            // The live view's monitor (EEG and speech alike), then the counters last: latency runs until every other
+            // sink has its prediction.
+            var live = SessionMonitors.Attach(_decoder.Session);
+            sinks.Add(live.Monitor);
+            Live = live;
             sinks.Add(counters);
+            // The counters and the recording tap the source's events before the session sees them.
             var events = source.Events.Do(e =>
             {
                 counters.OnSourceEvent(e);
                 recorder?.OnSourceEvent(e);
             });
-            var opened = source;
-            _decoder.Session.Run(events, cancel, () =>
-            {
-                lock (_gate) if (_state == SessionState.Starting) SetState(SessionState.Running, null);
-                opened.Start();
-            });
+            lock (_gate) if (_state == SessionState.Starting) SetState(SessionState.Running, null);
+            _decoder.Session.Run(events, sinks, cancel);
             Close(sinks, source);
             sinks.Clear();
             source = null;
@@ -173,33 +171,6 @@ internal sealed class ServiceSession
         foreach (var sink in sinks) sink.Dispose();
         _decoder?.Dispose();
         source?.Dispose();
-    }
-
-    private DecodingSettings Settings()
-    {
-        var pre = _config.Preprocessing ?? new();
-        var d = _config.Decisions ?? new();
-        return new DecodingSettings
-        {
-            Session = Id,
-            WindowSeconds = pre.Window,
-            HopSeconds = pre.Hop,
-            Band = pre.Band is [var lo, var hi] ? (lo, hi) : null,
-            Notch = pre.Notch,
-            Channels = pre.Channels is { Count: > 0 } ch ? ch : null,
-            ResampleTo = pre.Resample,
-            ModelPath = _config.Model?.Path is { } m ? ServicePaths.Resolve(_baseDirectory, m) : null,
-            Runner = new() { Device = ServiceSourceOptions.Device(_config.Model?.Device) },
-            Decisions = new DecisionOptions
-            {
-                WindowCount = d.Smooth,
-                Smoothing = d.Vote == "majority" ? SmoothingMode.Majority : SmoothingMode.Mean,
-                Threshold = d.Threshold,
-                RefractorySeconds = d.Refractory,
-                RestClass = d.Rest,
-                CommandNames = d.Commands ?? new Dictionary<string, string>(),
-            },
-        };
     }
 
     // Called under _gate: one log line per state change, never per sample or window.

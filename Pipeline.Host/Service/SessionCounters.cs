@@ -41,7 +41,7 @@ internal sealed class SessionCounters(System.Diagnostics.Metrics.Histogram<doubl
     public void OnSourceEvent(SourceEvent e)
     {
         if (e.Chunk is { } c) Volatile.Write(ref _frames, _frames + c.Frames);
-        else Volatile.Write(ref _markers, _markers + 1);
+        else if (e.IsMarker) Volatile.Write(ref _markers, _markers + 1);
     }
 
     /// <summary>Updates <see cref="InputRateHz"/> from the frames since the last call (the host calls it about once a second).</summary>

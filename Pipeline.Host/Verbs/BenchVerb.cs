@@ -11,7 +11,7 @@ using Pipeline.Core.Operators;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Bench;
 using Pipeline.Host.Cli;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 using Pipeline.Sources.Replay;
 using Spectre.Console;
 
@@ -210,11 +210,11 @@ internal static class BenchVerb
         {
             using var rec = Recording.Open(recordingPath);
             var source = new ReplaySource(rec, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-            using var session = new DecodingSession(source.Description, new DecodingSettings { Session = "bench", ModelPath = modelPath, Runner = runnerOptions }, [],
-                run == 0 ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : null);
-            deviceName = session.Runner!.Device;
+            using var runner = ModelRunner.Load(modelPath, runnerOptions, run == 0 ? line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]") : null);
+            var session = DecodingSession.Create(source.Description, new DecodingOptions { Session = "bench" }, runner);
+            deviceName = runner.Device;
             var allocated = GC.GetAllocatedBytesForCurrentThread();
-            var summary = session.Run(source, CancellationToken.None);
+            var summary = session.Run(source);
             var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
             if (run == 0) continue;
             Append(model, session.ModelTime);
@@ -411,12 +411,12 @@ internal static class BenchVerb
         {
             using var recording = Recording.Open(path);
             var source = new ReplaySource(recording, new ReplayOptions { Fast = true, Stream = streamName }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-            using var session = new DecodingSession(source.Description, new DecodingSettings { WindowSeconds = windowSeconds, HopSeconds = hopSeconds, Band = band, Notch = notch }, []);
+            var session = DecodingSession.Create(source.Description, new DecodingOptions { WindowSeconds = windowSeconds, HopSeconds = hopSeconds, Band = band, Notch = notch });
             long chunksSeen = 0;
             var counted = source.Do(e => { if (e.Chunk is not null) chunksSeen++; });
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             var start = Stopwatch.GetTimestamp();
-            var summary = session.Run(counted, CancellationToken.None);
+            var summary = session.Run(counted);
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
             if (run == 0) continue;

@@ -181,6 +181,9 @@ public sealed class DashboardBrowserTests
             var vad = (System.Collections.ObjectModel.ReadOnlyCollection<object>)browser.Js("return window.pipelineDashboard.vad.v[0].map(Number);")!;
             Assert.Contains(vad, v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) > 0.8);
             Assert.Contains(vad, v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) < 0.2);
+            // The audio's input rate is counted (paced 16 kHz audio: thousands of frames a second, not 0).
+            Assert.True(Chromium.Eventually(() => double.TryParse(driver.FindElement(By.Id("c-rate")).Text, System.Globalization.CultureInfo.InvariantCulture, out var hz) && hz > 8000, Soon),
+                "the speech view's input rate stayed at " + driver.FindElement(By.Id("c-rate")).Text);
             browser.ScreenshotIfAsked("dashboard-speech", settle: 2);
         }
         finally

@@ -31,6 +31,12 @@ public sealed class DashboardHttpTests
     private static async Task<List<(string Event, JsonNode Data, string Raw)>> ReadFeed(HttpClient http, string url, double seconds)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        return await ReadFeed(http, url, cancel);
+    }
+
+    /// <summary>Reads a Server-Sent Events stream until <paramref name="cancel"/> fires: (event, data) pairs.</summary>
+    private static async Task<List<(string Event, JsonNode Data, string Raw)>> ReadFeed(HttpClient http, string url, CancellationTokenSource cancel)
+    {
         var events = new List<(string, JsonNode, string)>();
         try
         {
@@ -264,7 +270,9 @@ public sealed class DashboardHttpTests
         try
         {
             using var http = new HttpClient();
-            var reading = ReadFeed(http, feed.ToString(), 3);
+            // Reads until a while after the session's last frame (however long a loaded machine takes to write them).
+            using var stopReading = new CancellationTokenSource();
+            var reading = ReadFeed(http, feed.ToString(), stopReading);
 
             // The session pushes 60 s of signal and predictions as fast as it can, on its own thread: it must never wait,
             // and it allocates nothing while the browsers are served.
@@ -292,6 +300,7 @@ public sealed class DashboardHttpTests
                 return GC.GetAllocatedBytesForCurrentThread() - before;
             }, TaskCreationOptions.LongRunning);
             Assert.Equal(0, allocated);
+            stopReading.CancelAfter(TimeSpan.FromSeconds(2));
 
             // A browser that does read still gets the newest frames, and is told how many it skipped.
             var events = await reading;
