@@ -122,7 +122,9 @@ public sealed class DashboardHttpTests
     public async Task Metrics_latency_histogram_agrees_with_status_and_target_info_names_the_service()
     {
         var folder = NewFolder();
-        var session = SimulatorSession("a", 20, seed: 3);
+        // A name no other test's service uses: OpenTelemetry exports every meter of this name in the process, and tests run
+        // services side by side (one process runs one service in production).
+        var session = SimulatorSession("histogram", 20, seed: 3);
         session["source"]!["duration"] = 16;
         var (app, url) = await Serve(Config("http://127.0.0.1:0", null, session), folder);
         try
@@ -134,12 +136,12 @@ public sealed class DashboardHttpTests
 
             Assert.Matches(@"(?m)^target_info\{[^}]*service_name=""pipeline""[^}]*\} 1$", metrics);
             Assert.Contains("# TYPE pipeline_session_latency_seconds histogram", metrics);
-            var buckets = Regex.Matches(metrics, @"(?m)^pipeline_session_latency_seconds_bucket\{[^}]*session=""a"",le=""([^""]+)""\} (\d+)$")
+            var buckets = Regex.Matches(metrics, @"(?m)^pipeline_session_latency_seconds_bucket\{[^}]*session=""histogram"",le=""([^""]+)""\} (\d+)$")
                 .Select(m => (Le: m.Groups[1].Value == "+Inf" ? double.PositiveInfinity : double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Count: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)))
                 .ToList();
             Assert.Equal(LatencyHistogramBounds + 1, buckets.Count);
-            var count = long.Parse(Regex.Match(metrics, @"(?m)^pipeline_session_latency_seconds_count\{[^}]*session=""a""\} (\d+)$").Groups[1].Value, CultureInfo.InvariantCulture);
-            var sum = double.Parse(Regex.Match(metrics, @"(?m)^pipeline_session_latency_seconds_sum\{[^}]*session=""a""\} (\S+)$").Groups[1].Value, CultureInfo.InvariantCulture);
+            var count = long.Parse(Regex.Match(metrics, @"(?m)^pipeline_session_latency_seconds_count\{[^}]*session=""histogram""\} (\d+)$").Groups[1].Value, CultureInfo.InvariantCulture);
+            var sum = double.Parse(Regex.Match(metrics, @"(?m)^pipeline_session_latency_seconds_sum\{[^}]*session=""histogram""\} (\S+)$").Groups[1].Value, CultureInfo.InvariantCulture);
 
             // Every predicted window is in the histogram once: windows less skipped less dropped.
             var predicted = status["windows"]!.GetValue<long>() - status["skipped"]!.GetValue<long>() - status["drops"]!.GetValue<long>();
