@@ -580,6 +580,7 @@
     if (target) {
       state.current = target;
       $("sessions-view").hidden = true;
+      $("live-title").textContent = target; // at once, not only when the feed's hello arrives
       $("live-view").hidden = false;
       renderHeader(state.list && state.list.find((s) => s.id === target));
       openFeed(target);
