@@ -17,9 +17,16 @@ public sealed class ModelRunner : IBatchedModel
     private readonly Bucket[] _buckets;
     private readonly int _probabilityOutput;
     private readonly bool _softmaxInCSharp;
+    private readonly ModelRunnerOptions _options;
+    // Workers share the session of the runner that created them (ONNX Runtime runs one session from several threads)
+    // and own only their buffers and bindings.
+    private readonly bool _ownsSession;
 
-    private ModelRunner(string modelPath, ModelCard card, InferenceSession session, string device, string? fallbackReason, ModelRunnerOptions options)
+    private ModelRunner(string modelPath, ModelCard card, InferenceSession session, string device, string? fallbackReason, ModelRunnerOptions options,
+        bool ownsSession = true)
     {
+        _options = options;
+        _ownsSession = ownsSession;
         ModelPath = modelPath;
         Card = card;
         _session = session;
@@ -220,6 +227,14 @@ public sealed class ModelRunner : IBatchedModel
         LastRunTicks = Stopwatch.GetTimestamp() - start;
     }
 
+    /// <summary>
+    /// A runner over the same session (weights loaded once) with its own buffers and bindings for every bucket, warmed
+    /// up: for another inference thread. Dispose it before this runner.
+    /// </summary>
+    public ModelRunner CreateWorker() => new(ModelPath, Card, _session, Device, FallbackReason, _options, ownsSession: false);
+
+    IBatchedModel? IBatchedModel.CreateWorker() => CreateWorker();
+
     /// <summary>Runs one window (channels x samples, channel-major) and writes the class probabilities.</summary>
     public void Run(ReadOnlySpan<float> window, Span<float> probabilities)
     {
@@ -235,7 +250,7 @@ public sealed class ModelRunner : IBatchedModel
     {
         foreach (var b in _buckets) b.Dispose();
         _runOptions.Dispose();
-        _session.Dispose();
+        if (_ownsSession) _session.Dispose();
     }
 
     internal static string FirstLine(string s)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CsCheck;
 using Pipeline.Core.Inference;
 using Pipeline.Tests.Infrastructure;
 
@@ -60,6 +61,79 @@ public class BatchingModelRunnerTests
             Assert.Equal(0, clients[s].Dropped);
         }
         foreach (var c in clients) c.Dispose();
+    }
+
+    [Fact]
+    public void Several_workers_deliver_every_sessions_results_in_window_order_and_conserve_counts()
+    {
+        var golden = GoldenFile.Load(Path.ChangeExtension(ModelPath, ".golden.json"));
+        var size = golden.InputShape[1] * golden.InputShape[2];
+        // More workers than this machine has cores, so which worker finishes first is up to the scheduler: the order
+        // each session sees must not depend on it.
+        var runners = new[] { 1, 2, 3 }.Select(w => BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(),
+            new BatchingOptions { MaxBatch = 4, Workers = w })).ToArray();
+        try
+        {
+            Assert.Equal([1, 2, 3], runners.Select(r => r.Workers));
+            Gen.Select(Gen.Int[0, 2], Gen.Int[0, 30].Array[1, 6], Gen.Bool, Gen.Int[1, 5]).Sample((which, counts, live, capacity) =>
+            {
+                var runner = runners[which];
+                var delivered = counts.Select(_ => new List<(long Index, float[] P)>()).ToArray();
+                var clients = counts.Select((_, s) => runner.Connect($"s{s}",
+                    (in WindowTicket t, ReadOnlySpan<float> p) => delivered[s].Add((t.WindowIndex, p.ToArray())), blockWhenFull: !live, queueCapacity: capacity)).ToArray();
+                try
+                {
+                    Parallel.For(0, counts.Length, s =>
+                    {
+                        for (var i = 0; i < counts[s]; i++)
+                            clients[s].Submit(golden.Eeg.AsSpan((s + i) % golden.Count * size, size), new WindowTicket(i, i, i + 4, 0));
+                    });
+                    foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+                    for (var s = 0; s < counts.Length; s++)
+                    {
+                        var got = delivered[s];
+                        var c = clients[s];
+                        // Counts conserved: every window submitted was delivered or (live only) dropped, never both.
+                        Assert.Equal(counts[s], c.Submitted);
+                        Assert.Equal(c.Submitted, c.Completed + c.Dropped);
+                        Assert.Equal(c.Completed, got.Count);
+                        if (!live) Assert.Equal(0, c.Dropped);
+                        // Window order per session, and each result is its own window's.
+                        for (var k = 1; k < got.Count; k++) Assert.True(got[k].Index > got[k - 1].Index, $"session {s}: {got[k - 1].Index} then {got[k].Index}");
+                        if (!live) Assert.Equal(Enumerable.Range(0, counts[s]).Select(i => (long)i), got.Select(r => r.Index));
+                        foreach (var (index, p) in got)
+                        {
+                            var g = (int)((s + index) % golden.Count);
+                            for (var j = 0; j < golden.Classes; j++)
+                                Assert.True(Math.Abs(p[j] - golden.Probabilities[g * golden.Classes + j]) <= 1e-4, $"session {s} window {index}");
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var c in clients) c.Dispose();
+                }
+            }, iter: 40);
+        }
+        finally
+        {
+            foreach (var r in runners) r.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Batch_limit_comes_from_the_median_of_interleaved_runs_with_its_spread()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { Workers = 1 });
+        var timings = shared.WarmUpTimings;
+        Assert.Equal([1, 2, 4, 8, 16, 32, 64], timings.Select(t => t.Size));
+        foreach (var t in timings)
+        {
+            Assert.True(t.Runs >= 9, $"bucket {t.Size}: {t.Runs} runs");
+            Assert.True(t.LowMs <= t.MedianMs && t.MedianMs <= t.HighMs, $"bucket {t.Size}: {t.LowMs} {t.MedianMs} {t.HighMs}");
+        }
+        // The limit is the rule applied to those medians.
+        Assert.Equal(BatchingModelRunner.ChooseMaxBatch(timings.ToDictionary(t => t.Size, t => t.MedianMs)), shared.MaxBatch);
     }
 
     [Fact]
