@@ -100,10 +100,12 @@ public sealed class BatchingModelRunner : IDisposable
             if (batching.MaxBatch == 0)
                 log?.Invoke($"batching: up to {max} window(s) per run (ms per window at warm-up, median [quartiles] of {timings.Min(t => t.Runs)} runs: " +
                     string.Join(", ", timings.Select(t => $"{t.Size}: {t.MedianMsPerWindow:F3} [{t.LowMs / t.Size:F3}-{t.HighMs / t.Size:F3}]")) + ")");
+            // Timing the large buckets grew ONNX Runtime's arena; a limit below them needs none of that memory.
+            if (timings.Count > 0 && max < model.BatchSizes[^1] && model is ModelRunner runner) runner.TrimMemory();
             var wanted = batching.Workers > 0 ? batching.Workers : Environment.ProcessorCount;
             while (models.Count < wanted)
             {
-                var worker = model.CreateWorker();
+                var worker = model.CreateWorker(max);
                 if (worker is null)
                 {
                     log?.Invoke($"batching: one inference thread ({Path.GetFileName(model.ModelPath)} cannot give another set of buffers)");

@@ -33,8 +33,9 @@ public interface IBatchedModel : IDisposable
 
     /// <summary>
     /// Another instance over the same loaded model (weights and session shared) with its own pre-allocated, pre-bound
-    /// buffers, warmed up, for a second inference thread; the caller disposes it before this one. Null (the default)
-    /// when the model cannot be shared that way: then one thread runs it.
+    /// buffers for the buckets up to the one that holds <paramref name="largestBatch"/>, warmed up, for a second
+    /// inference thread; the caller disposes it before this one. Null (the default) when the model cannot be shared
+    /// that way: then one thread runs it.
     /// </summary>
-    IBatchedModel? CreateWorker() => null;
+    IBatchedModel? CreateWorker(int largestBatch) => null;
 }

@@ -113,6 +113,16 @@ public sealed class ModelRunner : IBatchedModel
     }
 
     /// <summary>
+    /// Opens an ONNX Runtime session exactly as a runner with <paramref name="options"/> does (device, threads, graph
+    /// optimisation level): for tools that compare a runner with ONNX Runtime's own API under the same conditions.
+    /// </summary>
+    public static InferenceSession OpenSession(string modelPath, ModelRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return OpenSession(modelPath, options, out _, out _);
+    }
+
+    /// <summary>
     /// Opens an ONNX Runtime session on the requested device: CUDA when asked (or, for auto, when it loads), else the
     /// CPU with the reason in <paramref name="fallback"/>. ONNX Runtime's own multi-line CUDA error is silenced during
     /// the attempt; <see cref="DeviceLine"/> says it in one line.
@@ -228,12 +238,29 @@ public sealed class ModelRunner : IBatchedModel
     }
 
     /// <summary>
-    /// A runner over the same session (weights loaded once) with its own buffers and bindings for every bucket, warmed
-    /// up: for another inference thread. Dispose it before this runner.
+    /// A runner over the same session (weights loaded once) with its own buffers and bindings for the buckets up to the
+    /// one that holds <paramref name="largestBatch"/>, warmed up: for another inference thread. Dispose it before this
+    /// runner.
     /// </summary>
-    public ModelRunner CreateWorker() => new(ModelPath, Card, _session, Device, FallbackReason, _options, ownsSession: false);
+    public ModelRunner CreateWorker(int largestBatch)
+    {
+        var sizes = BatchSizes.Where((_, i) => i <= BucketFor(Math.Max(1, largestBatch))).ToArray();
+        return new(ModelPath, Card, _session, Device, FallbackReason, _options with { BatchSizes = sizes }, ownsSession: false);
+    }
 
-    IBatchedModel? IBatchedModel.CreateWorker() => CreateWorker();
+    IBatchedModel? IBatchedModel.CreateWorker(int largestBatch) => CreateWorker(largestBatch);
+
+    /// <summary>
+    /// Gives back to the system the memory ONNX Runtime's arena holds beyond what the smallest bucket needs (e.g. after
+    /// the large buckets were timed at warm-up): one run of the smallest bucket that shrinks the arena when it ends.
+    /// </summary>
+    public void TrimMemory()
+    {
+        if (Device != "cpu") return;
+        using var options = new RunOptions();
+        options.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        _buckets[0].Run(options);
+    }
 
     /// <summary>Runs one window (channels x samples, channel-major) and writes the class probabilities.</summary>
     public void Run(ReadOnlySpan<float> window, Span<float> probabilities)
@@ -285,9 +312,9 @@ public sealed class ModelRunner : IBatchedModel
         public float[] Input { get; }
         public float[] Probabilities => _outputs[_owner._probabilityOutput];
 
-        public void Run()
+        public void Run(RunOptions? options = null)
         {
-            _owner._session.RunWithBinding(_owner._runOptions, _binding);
+            _owner._session.RunWithBinding(options ?? _owner._runOptions, _binding);
             if (_owner._softmaxInCSharp) SoftmaxRows(Probabilities, _owner.Classes);
         }
 
