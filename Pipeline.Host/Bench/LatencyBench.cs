@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Reactive.Subjects;
 using Pipeline.Core.Decisions;
 using Pipeline.Core.Evaluation;
@@ -25,13 +26,15 @@ internal sealed record LatencyBenchSettings
     public int QueueCapacity { get; init; } = 8;
     /// <summary>Inference workers in the <c>workers</c> mode (0: one per core).</summary>
     public int Workers { get; init; }
+    /// <summary>Threads that play the sessions (each a share of them, DSP included); 0: one per 256 sessions, at most half the cores.</summary>
+    public int Pacers { get; init; }
     /// <summary>Seed of the sessions' random phases.</summary>
     public int Seed { get; init; } = 1;
     public ModelRunnerOptions Runner { get; init; } = new();
 }
 
 /// <summary>One configuration's measurements. Figures that could not be measured (no window in time) are NaN.</summary>
-internal sealed record LatencyBenchRow(string Mode, string Phase, int Sessions, int MaxBatch, int Workers, double DecisionsPerSecond,
+internal sealed record LatencyBenchRow(string Mode, string Phase, int Sessions, int MaxBatch, int Workers, int Pacers, double DecisionsPerSecond,
     double P50Ms, double P95Ms, double P99Ms, double MaxMs, double WindowEndP50Ms, double WindowEndP99Ms, double PacerLateP99Ms,
     long Windows, long Drops, int SessionsWithDrops, double CpuPercentOfMachine, double MeanBatch, double OverheadPercentOfModel,
     double WorkingSetStartMb, double WorkingSetEndMb, double WorkingSetMaxMb, double[] LatencySampleMs)
@@ -103,52 +106,45 @@ internal static class LatencyBench
             var warmEnd = start + (long)(settings.WarmUpSeconds * tick);
             var end = warmEnd + (long)(settings.MeasureSeconds * tick);
             var process = Process.GetCurrentProcess();
-            var cpuStart = TimeSpan.Zero;
-            var measuring = false;
-            long dropsAtWarmEnd = 0;
-            var dropsPerSessionAtWarmEnd = new long[sessions];
-            double wsStart = double.NaN, wsMax = 0;
-            var nextMemorySample = warmEnd;
-            var late = new LatencyRecorder(1 << 20);
-            // Chunks in the order they fall due across all sessions (a pass in session order would make later
-            // sessions wait for earlier ones' DSP); the pacer sleeps when the next chunk is more than ~1 ms away
-            // (a spinning pacer would take a core from the model on a small machine).
-            var due = new PriorityQueue<int, long>(sessions);
-            for (var k = 0; k < sessions; k++) due.Enqueue(k, players[k].NextDue);
-            while (true)
+            var pacers = settings.Pacers > 0 ? settings.Pacers : Math.Clamp((sessions + 255) / 256, 1, Math.Max(1, Environment.ProcessorCount / 2));
+            pacers = Math.Min(pacers, sessions);
+            var measuring = new StrongBox<bool>(false);
+            var lateness = Enumerable.Range(0, pacers).Select(_ => new LatencyRecorder(1 << 20)).ToArray();
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+            var threads = Enumerable.Range(0, pacers).Select(p => new Thread(() =>
             {
-                var now = Stopwatch.GetTimestamp();
-                while (due.TryPeek(out var k, out var when) && when <= now)
+                try
                 {
-                    due.Dequeue();
-                    var pushed = players[k].Push(signal, loopFrames);
-                    if (measuring) late.Add((pushed - when) * 1000.0 / tick);
-                    due.Enqueue(k, players[k].NextDue);
-                    now = Stopwatch.GetTimestamp();
+                    Pace(players.Where((_, k) => k % pacers == p).ToArray(), signal, loopFrames, end, measuring, lateness[p]);
                 }
-                if (!measuring && now >= warmEnd)
+                catch (Exception e)
                 {
-                    measuring = true;
-                    foreach (var p in players) p.Reset();
-                    shared.ResetCounters();
-                    dropsAtWarmEnd = players.Sum(p => p.Session.Dropped);
-                    for (var k = 0; k < sessions; k++) dropsPerSessionAtWarmEnd[k] = players[k].Session.Dropped;
-                    process.Refresh();
-                    cpuStart = process.TotalProcessorTime;
-                    wsStart = process.WorkingSet64 / 1e6;
+                    failures.Enqueue(e);
                 }
-                if (measuring && now >= nextMemorySample)
-                {
-                    // Memory once a second while measuring: under overload it must stay flat (bounded queues).
-                    process.Refresh();
-                    wsMax = Math.Max(wsMax, process.WorkingSet64 / 1e6);
-                    nextMemorySample = now + Stopwatch.Frequency;
-                }
-                if (now >= end) break;
-                var wait = due.TryPeek(out _, out var next) ? (next - now) / tick : 0.001;
-                if (wait > 0.0012) Thread.Sleep(1);
-                else if (wait > 0) Thread.Yield();
+            }) { IsBackground = true, Name = $"pacer {p + 1}" }).ToArray();
+            foreach (var t in threads) t.Start();
+            SleepUntil(warmEnd);
+            foreach (var p in players) p.Reset();
+            shared.ResetCounters();
+            var dropsAtWarmEnd = players.Sum(p => p.Session.Dropped);
+            var dropsPerSessionAtWarmEnd = players.Select(p => p.Session.Dropped).ToArray();
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
+            var wsStart = process.WorkingSet64 / 1e6;
+            var wsMax = wsStart;
+            Volatile.Write(ref measuring.Value, true);
+            // Memory once a second while measuring: under overload it must stay flat (bounded queues).
+            for (var next = warmEnd + Stopwatch.Frequency; next < end; next += Stopwatch.Frequency)
+            {
+                SleepUntil(next);
+                process.Refresh();
+                wsMax = Math.Max(wsMax, process.WorkingSet64 / 1e6);
             }
+            SleepUntil(end);
+            foreach (var t in threads) t.Join();
+            if (failures.TryDequeue(out var failure)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            var late = lateness.SelectMany(l => l.Values()).ToArray();
+            Array.Sort(late);
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpuStart).TotalSeconds / settings.MeasureSeconds / Environment.ProcessorCount * 100;
             var drops = players.Sum(p => p.Session.Dropped) - dropsAtWarmEnd;
@@ -161,14 +157,48 @@ internal static class LatencyBench
             double Q(double[] v, double x) => LatencyRecorder.QuantileOfSorted(v, x);
             var overhead = shared.ModelTicks > 0 ? (shared.CycleTicks - shared.ModelTicks) * 100.0 / shared.ModelTicks : double.NaN;
             var sample = all.Length <= 20000 ? all : Enumerable.Range(0, 20000).Select(i => all[(long)i * all.Length / 20000]).ToArray();
-            return new LatencyBenchRow(mode, phase, sessions, shared.MaxBatch, shared.Workers, all.Length / settings.MeasureSeconds,
-                Q(all, 0.5), Q(all, 0.95), Q(all, 0.99), all.Length > 0 ? all[^1] : double.NaN, Q(fromEnd, 0.5), Q(fromEnd, 0.99), late.Quantile(0.99),
+            return new LatencyBenchRow(mode, phase, sessions, shared.MaxBatch, shared.Workers, pacers, all.Length / settings.MeasureSeconds,
+                Q(all, 0.5), Q(all, 0.95), Q(all, 0.99), all.Length > 0 ? all[^1] : double.NaN, Q(fromEnd, 0.5), Q(fromEnd, 0.99), Q(late, 0.99),
                 all.Length, drops, sessionsWithDrops, cpu, shared.MeanBatchSize, overhead, wsStart, wsEnd, Math.Max(wsMax, wsEnd), sample);
         }
         finally
         {
             foreach (var p in players) p.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One pacer thread: pushes its sessions' chunks in the order they fall due (a pass in session order would make
+    /// later sessions wait for earlier ones' DSP), and sleeps when the next is more than ~1 ms away (a spinning pacer
+    /// would take a core from the model on a small machine).
+    /// </summary>
+    private static void Pace(Player[] players, float[] signal, int loopFrames, long end, StrongBox<bool> measuring, LatencyRecorder late)
+    {
+        var tick = (double)Stopwatch.Frequency;
+        var due = new PriorityQueue<int, long>(players.Length);
+        for (var k = 0; k < players.Length; k++) due.Enqueue(k, players[k].NextDue);
+        while (true)
+        {
+            var now = Stopwatch.GetTimestamp();
+            while (due.TryPeek(out var k, out var when) && when <= now)
+            {
+                due.Dequeue();
+                var pushed = players[k].Push(signal, loopFrames);
+                if (Volatile.Read(ref measuring.Value)) late.Add((pushed - when) * 1000.0 / tick);
+                due.Enqueue(k, players[k].NextDue);
+                now = Stopwatch.GetTimestamp();
+            }
+            if (now >= end) return;
+            var wait = due.TryPeek(out _, out var next) ? (next - now) / tick : 0.001;
+            if (wait > 0.0012) Thread.Sleep(1);
+            else if (wait > 0) Thread.Yield();
+        }
+    }
+
+    private static void SleepUntil(long ticks)
+    {
+        var left = (ticks - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+        if (left > 0) Thread.Sleep((int)left);
     }
 
     /// <summary>One simulated amplifier feeding one session on its own clock.</summary>

@@ -118,6 +118,7 @@ internal static class BenchVerb
         var workers = new Option<int>("--workers") { Description = "Inference threads in the workers mode; 0 = one per core.", DefaultValueFactory = _ => 0 };
         var delay = new Option<double>("--max-delay-ms") { Description = "How long a batch may wait for more windows (ms).", DefaultValueFactory = _ => 0 };
         var queue = new Option<int>("--queue") { Description = "Windows each session may queue before its oldest is dropped.", DefaultValueFactory = _ => 8 };
+        var pacers = new Option<int>("--pacers") { Description = "Threads that play the sessions and run their DSP; 0 = one per 256 sessions, at most half the cores.", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
@@ -137,7 +138,7 @@ internal static class BenchVerb
               pipeline bench latency --sessions 64,128,256 --phase random,aligned --json latency.json --png latency
               pipeline bench latency --modes unbatched,batched,workers --workers 2 --seconds 10
               pipeline bench latency --device cuda --max-batch 64 --sessions 64,256,1024
-            """) { model, sessions, modes, phase, seed, seconds, warmup, maxBatch, workers, delay, queue, device, threads, json, png };
+            """) { model, sessions, modes, phase, seed, seconds, warmup, maxBatch, workers, delay, queue, pacers, device, threads, json, png };
         command.SetAction(parse => UserError.Run(() =>
         {
             var counts = (CommonOptions.ParseList(parse.GetValue(sessions)) ?? []).Select(v => int.TryParse(v, out var n) && n > 0 ? n
@@ -154,6 +155,7 @@ internal static class BenchVerb
             if (!(parse.GetValue(warmup) >= 4.5) || parse.GetValue(warmup) > 600) throw new PipelineException("--warmup must be at least 4.5 s (a first window needs 4 s of signal plus its phase) and at most 600.");
             if (parse.GetValue(workers) is < 0 or > 256) throw new PipelineException("--workers must be 0 (one per core) to 256.");
             if (parse.GetValue(queue) is < 1 or > 4096) throw new PipelineException("--queue must be 1 to 4096 windows.");
+            if (parse.GetValue(pacers) is < 0 or > 256) throw new PipelineException("--pacers must be 0 (automatic) to 256.");
             var settings = new LatencyBenchSettings
             {
                 ModelPath = DemoModel(parse.GetValue(model)),
@@ -165,6 +167,7 @@ internal static class BenchVerb
                 QueueCapacity = parse.GetValue(queue),
                 Workers = parse.GetValue(workers),
                 Seed = parse.GetValue(seed),
+                Pacers = parse.GetValue(pacers),
                 Runner = new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)), IntraOpThreads = parse.GetValue(threads) },
             };
             var rows = new List<LatencyBenchRow>();
@@ -183,10 +186,10 @@ internal static class BenchVerb
                         Grey($"  p99 {F(row.P99Ms, "F1")} ms, {F(row.DecisionsPerSecond, "F0")} decisions/s, {row.Drops} dropped, batch {F(row.MeanBatch, "F1")}, {row.Workers} worker(s)");
                     }
             // One row per configuration; the full figures (p95, memory start/end, overhead) are in the JSON.
-            var table = new Table().AddColumns("mode", "phase", "sessions", "batch ≤ / workers", "decisions/s", "p50 / p99 / max (ms)", "from window end p50 / p99",
+            var table = new Table().AddColumns("mode", "phase", "sessions", "batch ≤ / workers / pacers", "decisions/s", "p50 / p99 / max (ms)", "from window end p50 / p99",
                 "pacer late p99", "dropped (sessions)", "CPU %", "mean batch", "MB max", "p99 ≤ 50, no drop");
             foreach (var r in rows)
-                table.AddRow(r.Mode, r.Phase, r.Sessions.ToString(Inv), $"{r.MaxBatch.ToString(Inv)} / {r.Workers.ToString(Inv)}", F(r.DecisionsPerSecond, "F0"),
+                table.AddRow(r.Mode, r.Phase, r.Sessions.ToString(Inv), $"{r.MaxBatch.ToString(Inv)} / {r.Workers.ToString(Inv)} / {r.Pacers.ToString(Inv)}", F(r.DecisionsPerSecond, "F0"),
                     $"{F(r.P50Ms, "F1")} / {F(r.P99Ms, "F1")} / {F(r.MaxMs, "F0")}", $"{F(r.WindowEndP50Ms, "F1")} / {F(r.WindowEndP99Ms, "F1")}", F(r.PacerLateP99Ms, "F1"),
                     $"{r.Drops.ToString(Inv)} ({r.SessionsWithDrops.ToString(Inv)})", F(r.CpuPercentOfMachine, "F0"), F(r.MeanBatch, "F2"), F(r.WorkingSetMaxMb, "F0"),
                     r.Sustained ? "yes" : "no");
