@@ -113,6 +113,7 @@ public sealed class BatchingModelRunner : IDisposable
                 }
                 models.Add(worker);
             }
+            if (models.Count > 1) log?.Invoke($"batching: {models.Count} inference workers");
             return new BatchingModelRunner(model, models, batching, max)
             {
                 WarmUpMilliseconds = timings.ToDictionary(t => t.Size, t => t.MedianMs),

@@ -20,14 +20,14 @@ internal sealed record ModelBenchResult(string Device, int Threads, int Cores, d
 internal static class ModelBench
 {
     public static ModelBenchResult Run(IReadOnlyList<string> models, IReadOnlyList<int> batches, double seconds, ExecutionDevice device, int threads,
-        double peakGflopPerCore, Action<string>? progress = null)
+        double peakGflopPerCore, double? fallbackFlops = null, Action<string>? progress = null)
     {
         var options = new ModelRunnerOptions { Device = device, IntraOpThreads = threads, BatchSizes = batches, WarmUp = true };
         var runners = new List<ModelRunner>();
         try
         {
             foreach (var m in models) runners.Add(ModelRunner.Load(m, options, progress));
-            var flops = models.Select(FlopsPerWindow).ToArray();
+            var flops = models.Select(m => FlopsPerWindow(m) is var f && double.IsFinite(f) ? f : fallbackFlops ?? double.NaN).ToArray();
             var random = new Random(7);
             foreach (var r in runners)
                 for (var b = 0; b < r.BatchSizes.Count; b++)

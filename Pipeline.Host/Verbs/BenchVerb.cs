@@ -259,6 +259,7 @@ internal static class BenchVerb
         var models = new Option<string[]>("--model", "-m") { Description = "ONNX models to compare (give several; default: the demo model and its int8 variant).", AllowMultipleArgumentsPerToken = true };
         var batches = new Option<string>("--batch") { Description = "Batch sizes, comma-separated.", DefaultValueFactory = _ => "1,32" };
         var seconds = new Option<double>("--seconds") { Description = "Measuring time for all models and sizes together (interleaved).", DefaultValueFactory = _ => 20 };
+        var mflop = new Option<double?>("--mflop") { Description = "MFLOP per window for models whose card does not say (cards written by export.py do: export.flops_per_window)." };
         var peak = new Option<double>("--peak-gflops") { Description = "One core's peak, GFLOP/s, for the share of peak (default: 64 FLOP/cycle x 2.1 GHz, AVX-512 with two FMA units).", DefaultValueFactory = _ => 134.4 };
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
@@ -272,7 +273,8 @@ internal static class BenchVerb
             Examples:
               pipeline bench model
               pipeline bench model -m old.onnx -m models/dbconformer-demo.onnx -m models/dbconformer-demo-int8.onnx --batch 1,8,32
-            """) { models, batches, seconds, peak, device, threads, json };
+              pipeline bench model -m other.onnx --mflop 12.9 --batch 1
+            """) { models, batches, seconds, mflop, peak, device, threads, json };
         command.SetAction(parse => UserError.Run(() =>
         {
             var list = parse.GetValue(models) is { Length: > 0 } given ? given : DefaultModels();
@@ -283,7 +285,9 @@ internal static class BenchVerb
             if (sizes.Length == 0) throw new PipelineException("--batch is empty; give sizes like 1,32.");
             if (!(parse.GetValue(seconds) > 0) || parse.GetValue(seconds) > 3600) throw new PipelineException("--seconds must be above 0 and at most 3600.");
             if (!(parse.GetValue(peak) > 0)) throw new PipelineException("--peak-gflops must be above 0.");
-            var r = ModelBench.Run(list, sizes, parse.GetValue(seconds), CommonOptions.ParseDevice(parse.GetValue(device)), parse.GetValue(threads), parse.GetValue(peak), Grey);
+            if (parse.GetValue(mflop) is { } mf && !(mf > 0)) throw new PipelineException("--mflop must be above 0.");
+            var r = ModelBench.Run(list, sizes, parse.GetValue(seconds), CommonOptions.ParseDevice(parse.GetValue(device)), parse.GetValue(threads), parse.GetValue(peak),
+                parse.GetValue(mflop) * 1e6, Grey);
             AnsiConsole.MarkupLine($"[bold]bench model[/] on {r.Device}, {r.Threads} intra-op thread(s), {r.Cores} cores; interleaved for {F(r.Seconds, "G")} s");
             var table = new Table().AddColumns("model", "batch", "runs", "ms / window median", "p10", "p90", "p99", "MFLOP / window", "GFLOP/s", "% of peak");
             foreach (var row in r.Rows)
