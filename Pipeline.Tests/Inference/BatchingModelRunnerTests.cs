@@ -122,6 +122,37 @@ public class BatchingModelRunnerTests
     }
 
     [Fact]
+    public void Workers_allocate_nothing_per_window_in_steady_state()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 4, Workers = 2 });
+        var window = new float[shared.Model.WindowValues];
+        // Bytes each worker thread had allocated at its first and last result after the warm-up (the handler runs on
+        // the worker that delivers: what the thread allocated between the two is the batching loop's, per window).
+        var first = new long[4096];
+        var last = new long[4096];
+        var delivered = new int[4096];
+        var clients = Enumerable.Range(0, 4).Select(s => shared.Connect($"s{s}", (in WindowTicket t, ReadOnlySpan<float> _) =>
+        {
+            if (t.WindowIndex < 50) return;
+            var thread = Environment.CurrentManagedThreadId;
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            if (first[thread] == 0) first[thread] = bytes;
+            last[thread] = bytes;
+            delivered[thread]++;
+        }, blockWhenFull: true)).ToArray();
+        Parallel.For(0, clients.Length, s =>
+        {
+            for (var i = 0; i < 400; i++) clients[s].Submit(window, new WindowTicket(i, 0, 4, 0));
+        });
+        foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+        var threads = Enumerable.Range(0, delivered.Length).Where(t => delivered[t] > 0).ToArray();
+        Assert.NotEmpty(threads);
+        Assert.Equal(4 * 350, threads.Sum(t => delivered[t]));
+        foreach (var t in threads) Assert.True(last[t] == first[t], $"worker thread {t} allocated {last[t] - first[t]} B over {delivered[t]} windows");
+        foreach (var c in clients) c.Dispose();
+    }
+
+    [Fact]
     public void Batch_limit_comes_from_the_median_of_interleaved_runs_with_its_spread()
     {
         using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { Workers = 1 });
