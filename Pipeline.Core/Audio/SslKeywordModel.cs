@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Signals;
@@ -97,19 +96,19 @@ public sealed class SslKeywordModel : IBatchedModel
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!File.Exists(headPath)) throw new PipelineException($"Model '{headPath}' does not exist; pass an interface+head model such as models/ssl/kws-hconv.onnx.");
+        // Both cards are checked field by field (types and values) by ModelCard.Load before anything is read from them.
         var headCard = ModelCard.Load(ModelCard.PathFor(headPath));
-        var headJson = ReadJson(ModelCard.PathFor(headPath));
         if (upstreamPath is null)
         {
-            if (!headJson.RootElement.TryGetProperty("upstream", out var up) || up.GetString() is not { Length: > 0 } name)
+            if (headCard.Upstream is not { Length: > 0 } name)
                 throw new PipelineException($"Model card of '{headPath}' names no upstream; pass --upstream with the SSL upstream ONNX file.");
             upstreamPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(headPath))!, name);
         }
         if (!File.Exists(upstreamPath)) throw new PipelineException($"Upstream model '{upstreamPath}' does not exist; pass --upstream with the SSL upstream ONNX file.");
-        var upJson = ReadJson(ModelCard.PathFor(upstreamPath));
-        if (!upJson.RootElement.TryGetProperty("hidden_states", out var hs) || !hs.TryGetProperty("layers", out var lEl) || !hs.TryGetProperty("dim", out var dEl))
+        var upstreamCard = ModelCard.Load(ModelCard.PathFor(upstreamPath));
+        if (upstreamCard.HiddenStates is not { } hs)
             throw new PipelineException($"Model card of upstream '{upstreamPath}' lacks hidden_states.layers/dim; export it with models/ssl tooling.");
-        int layers = lEl.GetInt32(), dim = dEl.GetInt32();
+        int layers = hs.Layers, dim = hs.Dim;
         var shape = headCard.Input.Shape;
         if (shape.Count != 4 || shape[0] != layers || shape[3] != dim)
             throw new PipelineException($"Model '{headPath}' expects hidden states [{string.Join(", ", shape)}] but upstream '{upstreamPath}' gives [{layers}, B, T, {dim}]; use a head trained on this upstream.");
@@ -182,13 +181,6 @@ public sealed class SslKeywordModel : IBatchedModel
         var start = Stopwatch.GetTimestamp();
         _buckets[bucket].Run(_runOptions);
         LastRunTicks = Stopwatch.GetTimestamp() - start;
-    }
-
-    private static JsonDocument ReadJson(string path)
-    {
-        if (!File.Exists(path)) throw new PipelineException($"Model card '{path}' does not exist; keep the .json card beside the .onnx file.");
-        try { return JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new PipelineException($"Model card '{path}' is not valid JSON ({e.Message.TrimEnd('.')}); export it again.", e); }
     }
 
     /// <inheritdoc />

@@ -44,35 +44,90 @@ public sealed record ModelCard
     /// <summary>The card's path for a model path: same folder and name, extension <c>.json</c>.</summary>
     public static string PathFor(string modelPath) => System.IO.Path.ChangeExtension(modelPath, ".json");
 
-    /// <summary>Reads and checks a card, with one clear error for every way it can be wrong.</summary>
+    /// <summary>The SSL upstream model (a file beside this card) that feeds a speech head, or null.</summary>
+    [JsonPropertyName("upstream")] public string? Upstream { get; init; }
+    /// <summary>What an SSL upstream returns (layers and width of its hidden states), or null for other models.</summary>
+    [JsonPropertyName("hidden_states")] public ModelCardHiddenStates? HiddenStates { get; init; }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>Reads and checks a card, with one clear error naming every field that is wrong.</summary>
+    /// <exception cref="PipelineException">The card is missing, unreadable, not JSON, or a field has a wrong type or value.</exception>
     public static ModelCard Load(string path)
     {
         if (!File.Exists(path))
             throw new PipelineException($"The model card '{path}' does not exist; every model needs its card (the .json written by models/dbconformer/export.py) next to the .onnx file.");
-        ModelCard? card;
+        string json;
         try
         {
-            using var f = File.OpenRead(path);
-            card = JsonSerializer.Deserialize<ModelCard>(f, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PipelineException($"The model card '{path}' cannot be read ({e.Message.TrimEnd('.')}); check its permissions.", e);
+        }
+        return Parse(json, path);
+    }
+
+    /// <summary>
+    /// Checks and reads a card's JSON text; <paramref name="source"/> names it in messages. Every field the pipeline
+    /// uses is checked for its JSON type and a workable value, and all problems are reported in one sentence, each
+    /// named by its JSON path (e.g. <c>'preprocessing.scale' is 0</c>).
+    /// </summary>
+    /// <exception cref="PipelineException">The text is not JSON, or a field has a wrong type or value.</exception>
+    public static ModelCard Parse(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
-            throw new PipelineException($"The model card '{path}' is not valid JSON ({e.Message.Split('.')[0]}); re-export the model to rewrite it.", e);
+            var where = e.LineNumber is { } line ? $" at line {line + 1}" : "";
+            throw new PipelineException($"The model card '{source}' is not valid JSON{where} ({OneLine(e.Message.Split('.')[0])}); re-export the model to rewrite it.", e);
         }
-        if (card is null) throw new PipelineException($"The model card '{path}' is empty; re-export the model to rewrite it.");
-        var problems = new List<string>();
-        if (card.Channels.Count == 0) problems.Add("'channels' is empty");
-        if (!(card.Rate > 0)) problems.Add("'rate' is missing");
-        if (card.Window.Samples <= 0) problems.Add("'window.samples' is missing");
-        if (card.Classes.Count == 0) problems.Add("'classes' is empty");
-        if (string.IsNullOrEmpty(card.Input.Name)) problems.Add("'input.name' is missing");
-        if (card.Preprocessing.Alignment?.Matrix is { } m &&
-            (m.Count != card.Channels.Count || m.Any(r => r.Count != card.Channels.Count)))
-            problems.Add($"'preprocessing.alignment.matrix' is not {card.Channels.Count} x {card.Channels.Count}");
-        if (problems.Count > 0)
-            throw new PipelineException($"The model card '{path}' is incomplete: {string.Join("; ", problems)}; re-export the model to rewrite it.");
-        return card;
+        using (document)
+        {
+            Fail(source, ModelCardValidator.CheckJson(document.RootElement));
+            ModelCard card;
+            try
+            {
+                card = document.RootElement.Deserialize<ModelCard>(JsonOptions)!;
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                // The checks above make this unreachable for the fields the pipeline reads; kept so nothing escapes as a bug.
+                throw new PipelineException($"The model card '{source}' could not be read ({OneLine(e.Message.Split('.')[0])}); re-export the model to rewrite it.", e);
+            }
+            Fail(source, ModelCardValidator.CheckCard(card));
+            return card;
+        }
     }
+
+    // The parser quotes the offending text, which can hold line breaks; a message stays one line.
+    private static string OneLine(string text) => string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
+
+    private static void Fail(string source, IReadOnlyList<string> problems)
+    {
+        if (problems.Count == 0) return;
+        const int shown = 6;
+        var more = problems.Count > shown ? $"; and {problems.Count - shown} more problem{(problems.Count - shown == 1 ? "" : "s")}" : "";
+        throw new PipelineException(OneLine($"The model card '{source}' is not valid: {string.Join("; ", problems.Take(shown))}{more}; fix the card or re-export the model to rewrite it."));
+    }
+}
+
+/// <summary>The hidden_states entry of an SSL upstream's card.</summary>
+public sealed record ModelCardHiddenStates
+{
+    /// <summary>Layout of the hidden states tensor, e.g. <c>LBTD</c>.</summary>
+    [JsonPropertyName("layout")] public string Layout { get; init; } = "LBTD";
+    /// <summary>Hidden states per frame (transformer layers + 1).</summary>
+    [JsonPropertyName("layers")] public int Layers { get; init; }
+    /// <summary>Width of each hidden state.</summary>
+    [JsonPropertyName("dim")] public int Dim { get; init; }
 }
 
 /// <summary>The input entry of a model card.</summary>

@@ -63,14 +63,19 @@ internal sealed class EpochCutter
     private void Rebuild(StreamDescription d)
     {
         if (!d.IsRegular) throw new PipelineException($"Stream '{d.Name}' has no nominal rate; event-locked epochs need a regular stream.");
-        int length = (int)Math.Round((_options.TMax - _options.TMin) * d.NominalRate);
+        var samples = Math.Round((_options.TMax - _options.TMin) * d.NominalRate);
+        var history = Math.Ceiling(Math.Max(0, _options.HistorySeconds) * d.NominalRate);
+        // The ring holds channels x (epoch + history) floats: refuse what no array can hold instead of overflowing.
+        if (!((samples + history + 1) * Math.Max(1, d.ChannelCount) <= Array.MaxLength))
+            throw new PipelineException($"Epochs of {_options.TMin}..{_options.TMax} s with {_options.HistorySeconds} s of history at {d.NominalRate} Hz on {d.ChannelCount} channels need more memory than one array holds; cut shorter epochs.");
+        int length = (int)samples;
         if (length < 1) throw new PipelineException($"The epoch {_options.TMin}..{_options.TMax} s is shorter than one sample at {d.NominalRate} Hz; make TMax larger than TMin.");
         if (_description is null || d.ChannelCount != _channels || d.NominalRate != _description.NominalRate)
         {
             _length = length;
             _channels = d.ChannelCount;
             _period = 1 / d.NominalRate;
-            _capacity = length + (int)Math.Ceiling(Math.Max(0, _options.HistorySeconds) * d.NominalRate) + 1;
+            _capacity = length + (int)history + 1;
             _ring = new float[_capacity * Math.Max(1, _channels)];
             _times = new double[_capacity];
             _written = 0;
@@ -118,7 +123,7 @@ internal sealed class EpochCutter
             }
             else
             {
-                Cut(first, marker.Text);
+                Cut(first, marker);
                 _stats.Emitted++;
                 emit(_window!);
             }
@@ -134,7 +139,7 @@ internal sealed class EpochCutter
         return false;
     }
 
-    private void Cut(long first, string label)
+    private void Cut(long first, Marker marker)
     {
         var w = _window!;
         int pos = (int)(first % _capacity);
@@ -147,7 +152,8 @@ internal sealed class EpochCutter
         w.StartTime = TimeAt(first);
         w.EndTime = TimeAt(first + _length - 1);
         w.NewestArrivalTicks = _arrival;
-        w.Label = label;
+        w.Label = marker.Text;
+        w.CueTime = marker.Timestamp;
         w.Index = _index++;
     }
 }

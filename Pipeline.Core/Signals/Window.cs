@@ -43,6 +43,11 @@ public sealed class Window
     public long Index { get; set; }
     /// <summary>The label of an event-locked epoch (marker text); null for sliding windows.</summary>
     public string? Label { get; set; }
+    /// <summary>
+    /// The exact time of the marker an event-locked epoch was cut around (LSL clock, seconds); NaN for sliding
+    /// windows. <see cref="StartTime"/> is the first sample at or after cue + tmin, so it can be up to a sample later.
+    /// </summary>
+    public double CueTime { get; set; } = double.NaN;
 
     /// <summary>One channel's samples.</summary>
     public Span<float> Channel(int c) => Data.AsSpan(c * Samples, Samples);
@@ -52,7 +57,7 @@ public sealed class Window
     {
         var w = new Window(Description, Samples, Session)
         {
-            StartTime = StartTime, EndTime = EndTime, NewestArrivalTicks = NewestArrivalTicks, Index = Index, Label = Label,
+            StartTime = StartTime, EndTime = EndTime, NewestArrivalTicks = NewestArrivalTicks, Index = Index, Label = Label, CueTime = CueTime,
         };
         Data.CopyTo(w.Data, 0);
         return w;

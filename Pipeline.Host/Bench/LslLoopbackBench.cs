@@ -39,15 +39,19 @@ internal sealed class LslLoopbackBench
     /// <summary>The value pushed in channel <paramref name="ch"/> (≥ 1) of sample <paramref name="index"/>: exact in float32, distinct per channel.</summary>
     public static float Pattern(long index, int ch) => (index & 1023) * 128 + ch;
 
-    /// <summary>Runs the benchmark; <paramref name="progress"/> hears one line per phase.</summary>
+    /// <summary>Runs the benchmark.</summary>
     /// <exception cref="PipelineException">Bad settings, or loopback LSL could not be set up.</exception>
-    public static LslBenchResult Run(LslBenchSettings settings, Action<string>? progress = null)
+    /// <param name="settings">What to push.</param>
+    /// <param name="config">The LSL configuration to honour; discovery is confined to this machine (<see cref="LslLoopback.Confine"/>).</param>
+    /// <param name="progress">Hears one line per phase.</param>
+    public static LslBenchResult Run(LslBenchSettings settings, LslConfig config, Action<string>? progress = null)
     {
         Validate(settings);
-        return new LslLoopbackBench(settings).Measure(progress ?? (_ => { }));
+        return new LslLoopbackBench(settings).Measure(LslLoopback.Confine(config), progress ?? (_ => { }));
     }
 
-    private static void Validate(LslBenchSettings s)
+    /// <summary>Refuses settings the benchmark cannot measure, in one sentence each.</summary>
+    public static void Validate(LslBenchSettings s)
     {
         if (s.Channels < 1 || s.Channels > 4096) throw new PipelineException($"--channels {s.Channels} is out of range; give 1 to 4096.");
         if (!(s.Rate > 0) || s.Rate > 1_000_000) throw new PipelineException($"--rate {s.Rate} is out of range; give a rate above 0 and at most 1000000 Hz.");
@@ -57,9 +61,8 @@ internal sealed class LslLoopbackBench
             throw new PipelineException($"{s.TotalSamples} samples exceed the 2^24 indices a float32 channel holds exactly; shorten --seconds or lower --rate.");
     }
 
-    private LslBenchResult Measure(Action<string> progress)
+    private LslBenchResult Measure(LslConfig config, Action<string> progress)
     {
-        var config = LslLoopback.Config();
         var name = "pipeline-bench-" + Guid.NewGuid().ToString("N")[..8];
         var info = new StreamInfo(name, "Bench", _s.Channels, _s.Rate, ChannelFormat.Float32, name);
         StreamOutlet outlet;
@@ -70,10 +73,10 @@ internal sealed class LslLoopbackBench
         }
         using (outlet)
         {
-            var found = LSL.ResolveByPred($"name='{name}'", 1, 5, config);
-            if (found.Count == 0)
-                throw new PipelineException("The benchmark's own outlet did not answer discovery on 127.0.0.1 within 5 s; make sure loopback accepts multicast (a 224.0.0.0/4 route on lo) and retry.");
-            using var inlet = new StreamInlet(found[0], maxBuflen: BufferSeconds, config: config);
+            // The outlet is ours: the inlet connects to its ports on 127.0.0.1 directly, no discovery on any network.
+            var target = outlet.Info.Clone();
+            target.V4Address = "127.0.0.1";
+            using var inlet = new StreamInlet(target, maxBuflen: BufferSeconds, config: config);
             try
             {
                 inlet.OpenStream(5);
@@ -83,7 +86,7 @@ internal sealed class LslLoopbackBench
             {
                 throw new PipelineException($"The benchmark's inlet could not connect to its own outlet on 127.0.0.1 within 5 s ({e.Message.TrimEnd('.')}); retry, or check that nothing blocks loopback TCP.", e);
             }
-            progress(string.Create(CultureInfo.InvariantCulture, $"connected over 127.0.0.1 ({found[0].V4Address}:{found[0].V4DataPort}); pushing {_s.Channels} x {_s.Rate:G} Hz float32 for {_s.Seconds:G} s in chunks of {_s.Chunk}"));
+            progress(string.Create(CultureInfo.InvariantCulture, $"connected over 127.0.0.1 (data port {target.V4DataPort}, service port {target.V4ServicePort}, protocol {Math.Min(110, config.UseProtocolVersion)}, session '{config.SessionId}'); pushing {_s.Channels} x {_s.Rate:G} Hz float32 for {_s.Seconds:G} s in chunks of {_s.Chunk}"));
             return Drive(outlet, inlet, progress);
         }
     }

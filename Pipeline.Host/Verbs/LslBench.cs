@@ -19,28 +19,52 @@ internal static class LslBench
         var seconds = new Option<double>("--seconds") { Description = "How long to push.", DefaultValueFactory = _ => 60 };
         var chunk = new Option<int>("--chunk") { Description = "Samples per push (one push every chunk/rate seconds).", DefaultValueFactory = _ => 10 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var config = LslOptions.Config();
+        var role = new Option<string?>("--role")
+        {
+            Description = "Run one side only, as its own process: outlet or inlet (the other side may be liblsl's; see bench/lsl-vs-liblsl.sh). Prints one 'result key=value ...' line.",
+        };
+        var name = new Option<string>("--name") { Description = "The stream name both sides of a --role run use.", DefaultValueFactory = _ => "pipeline-lsl-peer" };
         var command = new Command("bench", """
-            A measurement, not a test: one outlet and one inlet in this process, over 127.0.0.1 only (discovery
-            multicast on loopback with TTL 0, a private port and session id). A pusher thread pushes float32 chunks on
-            a fixed schedule with each sample's index in channel 0 and a known pattern in the others; a puller thread
-            checks every sample arrives once, in order and intact, and records its push-to-pull latency. Also reports
-            the process's CPU use, the time correction the inlet estimates (the true offset on one host is 0), and
-            the bytes allocated per pulled sample. Exits 0 whether or not the targets are met.
+            A measurement, not a test: one outlet and one inlet in this process, connected over 127.0.0.1 only. The
+            LSL configuration is honoured as in the other LSL verbs (--lsl-config, else LSLAPICFG and liblsl's usual
+            places: ports, session id, protocol version, time-probe tuning), with discovery confined to this machine:
+            no multicast group is joined or sent to, no KnownPeers are asked, and the inlet connects to the outlet's
+            ports on 127.0.0.1 directly. A pusher thread pushes float32 chunks on a fixed schedule with each sample's
+            index in channel 0 and a known pattern in the others; a puller thread checks every sample arrives once, in
+            order and intact, and records its push-to-pull latency. Also reports the process's CPU use, the time
+            correction the inlet estimates (the true offset on one host is 0), and the bytes allocated per pulled
+            sample. Exits 0 whether or not the targets are met.
+
+            With --role outlet or --role inlet, runs one side alone (discovery then follows the configuration as
+            given) and prints its CPU, peak memory, losses and latency: the two-process comparison with liblsl.
 
             Examples:
               pipeline lsl bench
               pipeline lsl bench --channels 8 --rate 1000 --seconds 5 --json lsl-bench.json
-            """) { channels, rate, seconds, chunk, json };
-        command.SetAction(parse => UserError.Run(() => Run(
-            new LslBenchSettings(parse.GetValue(channels), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(chunk)), parse.GetValue(json))));
+              pipeline lsl bench --lsl-config lab.cfg --seconds 10
+              pipeline lsl bench --role inlet --name peer-1 --seconds 30 --lsl-config loopback.cfg
+            """) { channels, rate, seconds, chunk, json, config, role, name };
+        command.SetAction(parse => UserError.Run(() =>
+        {
+            var settings = new LslBenchSettings(parse.GetValue(channels), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(chunk));
+            var cfg = LslOptions.Load(parse.GetValue(config));
+            if (parse.GetValue(role) is { } r)
+            {
+                LslLoopbackBench.Validate(settings);
+                Console.Out.WriteLine(LslPeer.Run(r, parse.GetValue(name)!, settings, cfg));
+                return 0;
+            }
+            return Run(settings, cfg, parse.GetValue(json));
+        }));
         return command;
     }
 
-    private static int Run(LslBenchSettings settings, string? jsonPath)
+    private static int Run(LslBenchSettings settings, Pipeline.Lsl.LslConfig config, string? jsonPath)
     {
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv,
             $"lsl bench: {settings.Channels} channels x {settings.Rate:G} Hz float32, {settings.Seconds:G} s, {settings.Chunk} samples per push, loopback only")));
-        var r = LslLoopbackBench.Run(settings, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+        var r = LslLoopbackBench.Run(settings, config, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
 
         var table = new Table().AddColumns("measure", "value");
         void Row(string measure, string value) => table.AddRow(Markup.Escape(measure), Markup.Escape(value));

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
@@ -92,7 +94,6 @@ internal static class LslVerb
         }
 
         using var cancel = new CancellationTokenSource();
-        if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
         XdfWriter writer;
@@ -106,24 +107,40 @@ internal static class LslVerb
         {
             throw new PipelineException($"Cannot write '{path}' ({e.Message.TrimEnd('.')}); choose a writable path with --out.", e);
         }
+        // Outages and recoveries are reported as they happen: the inlets' threads queue a line, the main thread prints it.
+        var events = new ConcurrentQueue<string>();
         var recorders = new List<StreamRecorder>();
+        var started = Stopwatch.StartNew();
         try
         {
             uint id = 1;
-            foreach (var info in infos) recorders.Add(new StreamRecorder(id++, info, writer, config));
+            foreach (var info in infos) recorders.Add(new StreamRecorder(id++, info, writer, config, events));
             AnsiConsole.MarkupLine($"recording {recorders.Count} stream(s) to [bold]{Markup.Escape(path)}[/]: " +
                 Markup.Escape(string.Join(", ", recorders.Select(r => $"'{r.Name}'"))) + (duration is null ? "; Ctrl+C to stop" : $" for {duration.Value.ToString("G", Inv)} s"));
             foreach (var r in recorders) r.Start(cancel.Token);
+            // The duration counts from the moment every stream is connected and recording.
+            if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
             var nextBoundary = Environment.TickCount64 + 10_000;
-            while (!cancel.IsCancellationRequested)
+            void Wait(Action<string>? status)
             {
-                if (cancel.Token.WaitHandle.WaitOne(500)) break;
-                if (Environment.TickCount64 >= nextBoundary)
+                while (!cancel.IsCancellationRequested)
                 {
-                    writer.WriteBoundary();
-                    nextBoundary += 10_000;
+                    var stop = cancel.Token.WaitHandle.WaitOne(status is null ? 500 : 250);
+                    while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
+                    if (stop) break;
+                    status?.Invoke(StatusLine(recorders, started.Elapsed));
+                    if (Environment.TickCount64 >= nextBoundary)
+                    {
+                        writer.WriteBoundary();
+                        nextBoundary += 10_000;
+                    }
                 }
             }
+            // A live status line only on a terminal; redirected output gets the events and the summary, nothing else.
+            if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+                AnsiConsole.Status().Spinner(Spinner.Known.Dots).Start(StatusLine(recorders, started.Elapsed), ctx => Wait(line => ctx.Status(line)));
+            else
+                Wait(null);
         }
         finally
         {
@@ -133,24 +150,42 @@ internal static class LslVerb
             foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
             writer.Dispose();
         }
-        foreach (var r in recorders) AnsiConsole.MarkupLine($"  '{Markup.Escape(r.Name)}': {r.Samples} samples");
+        while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
+        foreach (var r in recorders)
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv, $"  '{r.Name}': {r.Samples} samples, {r.Outages} outage(s), {r.Recoveries} recovered")));
+        var outages = recorders.Sum(r => r.Outages);
+        AnsiConsole.MarkupLine(outages == 0
+            ? "no outage"
+            : Markup.Escape(string.Create(Inv, $"{outages} outage(s), {recorders.Sum(r => r.Recoveries)} recovered; the samples pushed during an outage are missing (gaps in the file)")));
         return 0;
     }
 
-    /// <summary>One stream being recorded: an inlet, a pulling thread, clock offsets every 5 s.</summary>
+    private static string StatusLine(IReadOnlyList<StreamRecorder> recorders, TimeSpan elapsed) =>
+        Markup.Escape(string.Create(Inv, $"recording {elapsed:hh\\:mm\\:ss}: {recorders.Sum(r => r.Samples)} samples from {recorders.Count} stream(s), " +
+            $"{recorders.Sum(r => r.Outages)} outage(s)"));
+
+    /// <summary>
+    /// One stream being recorded: an inlet, a pulling thread that takes the samples in the stream's own value type
+    /// (so every format is recorded bit-exactly: no int32 or int64 through float), clock offsets every 5 s.
+    /// </summary>
     private sealed class StreamRecorder : IDisposable
     {
         private readonly StreamInlet _inlet;
         private readonly XdfWriter _writer;
         private readonly StreamInfo _info;
         private Thread? _thread;
+        private long _samples;
 
-        public StreamRecorder(uint id, StreamInfo info, XdfWriter writer, LslConfig config)
+        public StreamRecorder(uint id, StreamInfo info, XdfWriter writer, LslConfig config, ConcurrentQueue<string> events)
         {
             Id = id;
             _writer = writer;
             // Raw timestamps (no clock sync): the offsets are recorded beside them, as LabRecorder does.
             _inlet = new StreamInlet(info, config: config);
+            var name = Markup.Escape(info.Name);
+            _inlet.Interrupted += o => events.Enqueue($"[yellow]outage:[/] stream '{name}' lost its outlet at {DateTime.Now:HH:mm:ss} ({Markup.Escape(o.Reason)}); waiting for it to come back");
+            _inlet.Recovered += r => events.Enqueue(Markup.Escape(string.Create(Inv,
+                $"recovered: stream '{info.Name}' is back after {r.Outage:F1} s (outlet {r.NewUid}); the samples pushed meanwhile are missing")));
             _info = _inlet.Info(10);
             _writer.WriteStreamHeader(id, _info);
             _inlet.OpenStream(10);
@@ -158,7 +193,9 @@ internal static class LslVerb
 
         public uint Id { get; }
         public string Name => _info.Name;
-        public long Samples { get; private set; }
+        public long Samples => Interlocked.Read(ref _samples);
+        public int Outages => _inlet.OutageCount;
+        public int Recoveries => _inlet.RecoveryCount;
 
         public void Start(CancellationToken cancel)
         {
@@ -171,9 +208,17 @@ internal static class LslVerb
             var channels = _info.ChannelCount;
             var capacity = Math.Max(64, (int)Math.Ceiling((_info.NominalSrate > 0 ? _info.NominalSrate : 100) * 0.6));
             var timestamps = new double[capacity];
-            var values = _info.ChannelFormat is ChannelFormat.Double64 or ChannelFormat.Int64 ? null : new float[capacity * channels];
-            var doubles = values is null ? new double[capacity * channels] : null;
-            var strings = _info.ChannelFormat == ChannelFormat.String ? new string[capacity * channels] : null;
+            // Pull in the stream's own type and write those values: the XDF keeps the exact bits the outlet sent.
+            Func<int> drain = _info.ChannelFormat switch
+            {
+                ChannelFormat.Float32 => Drain(new float[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                ChannelFormat.Double64 => Drain(new double[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                ChannelFormat.Int64 => Drain(new long[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                ChannelFormat.Int32 => Drain(new int[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                ChannelFormat.Int16 => Drain(new short[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                ChannelFormat.Int8 => Drain(new sbyte[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteSamples(Id, timestamps.AsSpan(0, n), b.AsSpan(0, n * channels))),
+                _ => Drain(new string[capacity * channels], b => _inlet.PullChunk(b, timestamps, 0), (n, b) => _writer.WriteStringSamples(Id, timestamps.AsSpan(0, n), new ArraySegment<string>(b, 0, n * channels))),
+            };
             var nextOffset = 0L;
             try
             {
@@ -181,38 +226,44 @@ internal static class LslVerb
                 {
                     if (Environment.TickCount64 >= nextOffset)
                     {
-                        var offset = _inlet.TimeCorrection(2);
-                        _writer.WriteClockOffset(Id, LslClock.LocalClock() - offset, offset);
-                        nextOffset = Environment.TickCount64 + 5000;
+                        try
+                        {
+                            var offset = _inlet.TimeCorrection(2);
+                            _writer.WriteClockOffset(Id, LslClock.LocalClock() - offset, offset);
+                            nextOffset = Environment.TickCount64 + 5000;
+                        }
+                        catch (TimeoutException)
+                        {
+                            nextOffset = Environment.TickCount64 + 1000; // no estimate yet (a recovered outlet): the samples go on, the offset follows
+                        }
                     }
                     cancel.WaitHandle.WaitOne(500);
-                    int n;
-                    do
-                    {
-                        if (strings is not null)
-                        {
-                            n = _inlet.PullChunk(strings, timestamps, 0);
-                            if (n > 0) _writer.WriteStringSamples(Id, timestamps.AsSpan(0, n), strings.Take(n * channels).ToArray());
-                        }
-                        else if (doubles is not null)
-                        {
-                            n = _inlet.PullChunk(doubles, timestamps, 0);
-                            if (n > 0) _writer.WriteSamples(Id, timestamps.AsSpan(0, n), doubles.AsSpan(0, n * channels));
-                        }
-                        else
-                        {
-                            n = _inlet.PullChunk(values!, timestamps, 0);
-                            if (n > 0) _writer.WriteSamples(Id, timestamps.AsSpan(0, n), values.AsSpan(0, n * channels));
-                        }
-                        Samples += n;
-                    } while (n == capacity);
+                    DrainAll(drain, capacity);
                 }
+                DrainAll(drain, capacity); // at stop: what the inlet already received goes into the file too
             }
             catch (Exception e) when (e is LslException or TimeoutException or ObjectDisposedException)
             {
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] stream '{Markup.Escape(Name)}' stopped recording: {Markup.Escape(e.Message)}");
             }
         }
+
+        private void DrainAll(Func<int> drain, int capacity)
+        {
+            int n;
+            do
+            {
+                n = drain();
+                Interlocked.Add(ref _samples, n);
+            } while (n == capacity);
+        }
+
+        private static Func<int> Drain<T>(T[] buffer, Func<T[], int> pull, Action<int, T[]> write) => () =>
+        {
+            var n = pull(buffer);
+            if (n > 0) write(n, buffer);
+            return n;
+        };
 
         public void Dispose()
         {

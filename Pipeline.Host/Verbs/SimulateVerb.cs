@@ -18,7 +18,11 @@ internal static class SimulateVerb
     {
         var minutes = new Option<double>("--minutes") { Description = "Length of the recording in minutes.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same recording, bit for bit.", DefaultValueFactory = _ => 1 };
-        var channels = new Option<int>("--channels") { Description = "Number of EEG channels (standard 10-20 labels; 22 is the BCI Competition IV 2a montage).", DefaultValueFactory = _ => 22 };
+        var channels = new Option<string>("--channels")
+        {
+            Description = "The EEG channels: a count with a standard layout (8, 16, 22, 32 or 64; 22 is the BCI Competition IV 2a montage), or the 10-10 labels themselves, comma-separated (e.g. C3,Cz,C4).",
+            DefaultValueFactory = _ => "22",
+        };
         var rate = new Option<double>("--rate") { Description = "Sampling rate in Hz.", DefaultValueFactory = _ => 250 };
         var classes = new Option<string>("--classes") { Description = "Imagery classes, comma-separated, from left, right, feet, rest.", DefaultValueFactory = _ => "left,right" };
         var output = CommonOptions.Out("The XDF file to write.");
@@ -32,18 +36,19 @@ internal static class SimulateVerb
             Examples:
               pipeline simulate --minutes 3 --seed 1 --out recordings/demo-mi.xdf
               pipeline simulate --minutes 10 --seed 7 --channels 64 --classes left,right,feet --out train.xdf
+              pipeline simulate --minutes 2 --channels FC3,C3,CP3,FC4,C4,CP4,Cz --out seven.xdf
             """) { minutes, seed, channels, rate, classes, output };
         command.SetAction(parse => UserError.Run(() => Run(
-            parse.GetValue(minutes), parse.GetValue(seed), parse.GetValue(channels), parse.GetValue(rate),
+            parse.GetValue(minutes), parse.GetValue(seed), parse.GetValue(channels) ?? "22", parse.GetValue(rate),
             CommonOptions.ParseList(parse.GetValue(classes)) ?? ["left", "right"], parse.GetValue(output)!)));
         return command;
     }
 
-    private static int Run(double minutes, int seed, int channelCount, double rate, IReadOnlyList<string> classes, string path)
+    private static int Run(double minutes, int seed, string channels, double rate, IReadOnlyList<string> classes, string path)
     {
         if (!(minutes > 0) || minutes > 24 * 60)
             throw new PipelineException($"--minutes {minutes} is out of range; give a length between a fraction of a minute and 1440 minutes.");
-        var options = MotorImagerySimulatorOptions.ForChannelCount(channelCount) with { SamplingRate = rate, Seed = seed, Classes = classes };
+        var options = new MotorImagerySimulatorOptions { ChannelLabels = ChannelLayout(channels) } with { SamplingRate = rate, Seed = seed, Classes = classes };
         options.Validate();
         var simulator = new MotorImagerySimulator(options);
         var description = simulator.Description;
@@ -66,10 +71,11 @@ internal static class SimulateVerb
         var timestamps = new double[block];
         var markers = new List<Marker>();
         var markerCount = 0;
-        string tmp = path + ".partial";
-        try
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) CreateFolder(dir);
+        OutputFile.Write(path, "--out", target =>
         {
-            using (var writer = OpenWriter(tmp))
+            using (var writer = OpenWriter(target))
             {
                 writer.WriteStreamHeader(1, eeg);
                 writer.WriteStreamHeader(2, cues);
@@ -100,23 +106,39 @@ internal static class SimulateVerb
                 writer.WriteStreamFooter(1);
                 writer.WriteStreamFooter(2);
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(tmp);
-            throw;
-        }
+        });
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(path)}[/]: {(totalFrames / rate).ToString("F1", Inv)} s of {description.ChannelCount}-channel EEG at {rate.ToString("G", Inv)} Hz, {markerCount} cue markers ({string.Join(", ", classes)}), seed {seed}");
         return 0;
+    }
+
+    /// <summary>The channel labels of <c>--channels</c>: a count with a standard layout, or the labels themselves.</summary>
+    private static IReadOnlyList<string> ChannelLayout(string channels)
+    {
+        if (int.TryParse(channels.Trim(), NumberStyles.Integer, Inv, out var count))
+        {
+            if (count is 8 or 16 or 22 or 32 or 64) return StandardMontages.ForChannelCount(count);
+            throw new PipelineException($"--channels {count}: there is no standard layout for {count} channels; use 8, 16, 22, 32 or 64, or name the channels yourself as 10-10 labels, e.g. --channels FC3,C3,CP3,Cz,FC4,C4,CP4.");
+        }
+        return CommonOptions.ParseList(channels)
+            ?? throw new PipelineException("--channels is empty; give a count (8, 16, 22, 32 or 64) or 10-10 labels such as C3,Cz,C4.");
+    }
+
+    private static void CreateFolder(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PipelineException($"Cannot create the folder '{dir}' ({e.Message.TrimEnd('.')}); choose a writable path with --out.", e);
+        }
     }
 
     private static XdfWriter OpenWriter(string path)
     {
         try
         {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
             return new XdfWriter(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

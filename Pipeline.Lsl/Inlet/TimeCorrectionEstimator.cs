@@ -8,20 +8,23 @@ namespace Pipeline.Lsl;
 /// <summary>
 /// Clock offset to one outlet by NTP-style UDP probes (liblsl's time receiver): rounds of <c>TimeProbeCount</c> probes
 /// <c>TimeProbeInterval</c> apart, the reply with the smallest round trip wins, repeated every <c>TimeUpdateInterval</c>.
+/// The latest estimate is published as one immutable <see cref="TimeEstimate"/>, so readers (every pulled sample
+/// with clock sync on) take no lock.
 /// </summary>
 internal sealed class TimeCorrectionEstimator : IDisposable
 {
+    /// <summary>One estimate: valid or not, and the epoch (count of resets) it belongs to.</summary>
+    internal sealed record TimeEstimate(bool Valid, double Correction, double RemoteTime, double Uncertainty, int Epoch);
+
     private readonly LslConfig _config;
     private readonly Func<IPEndPoint?> _target;
     private readonly Action<string> _log;
     private readonly object _gate = new();
     private readonly ManualResetEventSlim _firstEstimate = new(false);
     private readonly CancellationTokenSource _cts = new();
+    private readonly AutoResetEvent _wake = new(false);
     private Thread? _thread;
-    private double _correction;
-    private double _uncertainty;
-    private double _remoteTime;
-    private bool _valid;
+    private volatile TimeEstimate _current = new(false, 0, 0, 0, 0);
 
     public TimeCorrectionEstimator(LslConfig config, Func<IPEndPoint?> target, Action<string> log)
     {
@@ -35,14 +38,15 @@ internal sealed class TimeCorrectionEstimator : IDisposable
     /// <summary>The latest estimate, if any (correction to add to remote timestamps).</summary>
     public bool TryGet(out double correction, out double remoteTime, out double uncertainty)
     {
-        lock (_gate)
-        {
-            correction = _correction;
-            remoteTime = _remoteTime;
-            uncertainty = _uncertainty;
-            return _valid;
-        }
+        var e = _current;
+        correction = e.Correction;
+        remoteTime = e.RemoteTime;
+        uncertainty = e.Uncertainty;
+        return e.Valid;
     }
+
+    /// <summary>The latest estimate (lock-free read).</summary>
+    public TimeEstimate Current => _current;
 
     /// <summary>Starts the background rounds (idempotent).</summary>
     public void Start()
@@ -58,15 +62,16 @@ internal sealed class TimeCorrectionEstimator : IDisposable
     public bool WaitForEstimate(double timeoutSeconds) =>
         _firstEstimate.Wait(TimeSpan.FromSeconds(Math.Clamp(timeoutSeconds, 0, int.MaxValue / 1000.0)));
 
-    /// <summary>Forgets the estimate (the outlet changed after a recovery).</summary>
+    /// <summary>Forgets the estimate (the outlet changed after a recovery) and measures the new one at once.</summary>
     public void Reset()
     {
         lock (_gate)
         {
-            _valid = false;
+            _current = _current with { Valid = false, Epoch = _current.Epoch + 1 };
             ClockWasReset = true;
         }
         _firstEstimate.Reset();
+        _wake.Set();
     }
 
     private void Run()
@@ -81,7 +86,7 @@ internal sealed class TimeCorrectionEstimator : IDisposable
             {
                 var target = _target();
                 if (target is not null) Round(socket, target, random.Next(), buffer);
-                _cts.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(_config.TimeUpdateInterval));
+                WaitHandle.WaitAny([_cts.Token.WaitHandle, _wake], TimeSpan.FromSeconds(_config.TimeUpdateInterval));
             }
         }
         catch (ObjectDisposedException) { }
@@ -97,6 +102,7 @@ internal sealed class TimeCorrectionEstimator : IDisposable
         var start = LslClock.LocalClock();
         var end = start + _config.TimeProbeMaxRtt + count * _config.TimeProbeInterval;
         var waveText = wave.ToString(CultureInfo.InvariantCulture);
+        var epoch = _current.Epoch;
         var sent = 0;
         var replies = 0;
         var bestRtt = double.MaxValue;
@@ -138,10 +144,9 @@ internal sealed class TimeCorrectionEstimator : IDisposable
         if (replies < Math.Min(_config.TimeUpdateMinProbes, count)) return;
         lock (_gate)
         {
-            _correction = -bestOffset;
-            _uncertainty = bestRtt;
-            _remoteTime = bestRemote;
-            _valid = true;
+            // A round that began before a reset measured the old outlet: the next round measures the new one.
+            if (_current.Epoch != epoch) return;
+            _current = new TimeEstimate(true, -bestOffset, bestRemote, bestRtt, epoch);
         }
         _firstEstimate.Set();
     }
@@ -150,5 +155,6 @@ internal sealed class TimeCorrectionEstimator : IDisposable
     {
         _cts.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(2));
+        _wake.Dispose();
     }
 }

@@ -12,6 +12,9 @@ internal sealed class FeedReader(Stream stream, int bufferSize = 65536)
     private int _pos;
     private int _len;
 
+    /// <summary>Bytes received but not yet consumed (0: the next read blocks on the socket).</summary>
+    public int Buffered => _len - _pos;
+
     /// <summary>Total bytes consumed so far (for diagnostics).</summary>
     public long Consumed { get; private set; }
 

@@ -19,6 +19,7 @@ internal sealed class OutletClient : IDisposable
     private readonly Action<OutletClient> _onExit;
     private readonly Thread _thread;
     private volatile bool _closed;
+    private int _sinceWake; // producer only
 
     public OutletClient(Socket socket, NetworkStream stream, FeedSession session, int capacity, int outletChunkSize, Action<string> log, Action<OutletClient> onExit)
     {
@@ -28,13 +29,13 @@ internal sealed class OutletClient : IDisposable
         _log = log;
         _onExit = onExit;
         var codec = session.Codec;
-        Ring = new SampleRing(capacity, codec.SampleBytes, codec.Channels, codec.IsString);
-        _threshold = session.MaxChunkLength > 0 ? session.MaxChunkLength : outletChunkSize > 0 ? outletChunkSize : Ring.Capacity;
+        Queue = new SampleQueue(capacity, codec.SampleBytes, codec.Channels, codec.IsString);
+        _threshold = session.MaxChunkLength > 0 ? session.MaxChunkLength : outletChunkSize > 0 ? outletChunkSize : Queue.Capacity;
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _thread = new Thread(Run) { IsBackground = true, Name = "LSL outlet client " + Remote };
     }
 
-    public SampleRing Ring { get; }
+    public SampleQueue Queue { get; }
     public string Remote { get; }
 
     public void Start() => _thread.Start();
@@ -42,9 +43,12 @@ internal sealed class OutletClient : IDisposable
     /// <summary>Producer side (the pushing thread): queue one sample; never blocks.</summary>
     public void Enqueue(ReadOnlySpan<byte> raw, ReadOnlySpan<string> strings, double timestamp, byte flags)
     {
-        if (_session.Codec.IsString) strings.CopyTo(Ring.NextStrings());
-        else raw.CopyTo(Ring.NextBytes());
-        Ring.Publish(timestamp, flags);
+        if (_session.Codec.IsString) strings.CopyTo(Queue.NextStrings());
+        else raw.CopyTo(Queue.NextBytes());
+        // The sender only writes at a push-through or a full chunk: wake it then, not for every sample.
+        var wake = (flags & FlagPushthrough) != 0 || ++_sinceWake >= _threshold;
+        if (wake) _sinceWake = 0;
+        Queue.Publish(timestamp, flags, wake);
     }
 
     private void Run()
@@ -59,8 +63,8 @@ internal sealed class OutletClient : IDisposable
         {
             while (!_closed)
             {
-                if (!Ring.WaitForData(TimeSpan.FromMilliseconds(250))) continue;
-                while (!_closed && Ring.TryRead(raw, strings, out var ts, out var flags))
+                if (!Queue.WaitForData(TimeSpan.FromMilliseconds(250))) continue;
+                while (!_closed && Queue.TryRead(raw, strings, out var ts, out var flags))
                 {
                     // The first sample of a connection always carries its timestamp: a deduced one would start from 0.
                     codec.Encode(buffer, ts, (flags & FlagDeduced) != 0 && !first, raw, strings);
@@ -95,6 +99,6 @@ internal sealed class OutletClient : IDisposable
         _closed = true;
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _socket.Dispose();
-        Ring.Wake();
+        Queue.WakeAlways();
     }
 }

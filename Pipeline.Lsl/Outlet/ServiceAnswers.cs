@@ -10,9 +10,11 @@ internal static class ServiceAnswers
     /// <summary>
     /// The reply to one datagram, or null when none is due (no match, unknown method, malformed: <paramref name="problem"/>
     /// says why when it is worth a log line). <paramref name="replyPort"/> is the port to answer to (0 = the sender's).
+    /// <paramref name="clockShift"/> is added to this host's clock in time-probe replies (0 except in tests that play a
+    /// host whose clock differs).
     /// </summary>
     public static byte[]? Answer(ReadOnlySpan<byte> datagram, StreamInfo info, bool answerTimeData, double receivedAt,
-        out int replyPort, out string? problem)
+        out int replyPort, out string? problem, double clockShift = 0)
     {
         replyPort = 0;
         problem = null;
@@ -40,8 +42,8 @@ internal static class ServiceAnswers
             var tokens = lines.Length > 1 ? lines[1].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
             if (tokens.Length < 2 || !LslNumber.TryParse(tokens[1], out var t0))
             { problem = "a timedata probe without '<wave-id> <t0>'"; return null; }
-            var t2 = LslClock.LocalClock();
-            return Encoding.ASCII.GetBytes($" {tokens[0]} {LslNumber.Probe(t0)} {LslNumber.Probe(receivedAt)} {LslNumber.Probe(t2)}");
+            var t2 = LslClock.LocalClock() + clockShift;
+            return Encoding.ASCII.GetBytes($" {tokens[0]} {LslNumber.Probe(t0)} {LslNumber.Probe(receivedAt + clockShift)} {LslNumber.Probe(t2)}");
         }
         if (method.StartsWith("LSL:", StringComparison.Ordinal)) return null; // unknown methods are ignored, like liblsl
         problem = "a datagram that is not an LSL request";

@@ -87,6 +87,12 @@ public sealed class StreamOutlet : IDisposable
 
     internal IReadOnlyList<OutletClient> Clients => _clients;
 
+    /// <summary>
+    /// Seconds added to this outlet's clock in its answers to time probes: lets one host's tests play an outlet on a
+    /// machine whose clock differs (the offset an inlet's time correction must find).
+    /// </summary>
+    internal double ClockShift { get; set; }
+
     /// <summary>Waits until a client is connected (its feed registered); true when one is, false on timeout.</summary>
     public bool WaitForConsumers(double timeoutSeconds)
     {
@@ -362,7 +368,7 @@ public sealed class StreamOutlet : IDisposable
             var receivedAt = LslClock.LocalClock();
             try
             {
-                var reply = ServiceAnswers.Answer(buffer.AsSpan(0, n), Info, answerTimeData, receivedAt, out var port, out var problem);
+                var reply = ServiceAnswers.Answer(buffer.AsSpan(0, n), Info, answerTimeData, receivedAt, out var port, out var problem, ClockShift);
                 if (problem is not null) _log($"LSL outlet '{Info.Name}': ignored {problem} from {from}.");
                 if (reply is null) continue;
                 var source = (IPEndPoint)from;

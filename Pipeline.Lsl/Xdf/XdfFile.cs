@@ -36,7 +36,8 @@ public sealed class XdfFile
         var values = new List<float>[n];
         var values64 = new List<double>[n];
         var strings = new List<string>[n];
-        for (var i = 0; i < n; i++) { stamps[i] = []; values[i] = []; values64[i] = []; strings[i] = []; }
+        var int64 = new List<long>[n];
+        for (var i = 0; i < n; i++) { stamps[i] = []; values[i] = []; values64[i] = []; strings[i] = []; int64[i] = []; }
         foreach (var chunk in reader.ReadSamples(applyClockOffsets))
         {
             var i = chunk.StreamIndex;
@@ -44,6 +45,7 @@ public sealed class XdfFile
             if (chunk.Values is not null) values[i].AddRange(chunk.Values);
             if (chunk.Values64 is not null) values64[i].AddRange(chunk.Values64);
             if (chunk.Strings is not null) strings[i].AddRange(chunk.Strings);
+            if (chunk.Int64Values is not null) int64[i].AddRange(chunk.Int64Values);
         }
         var streams = reader.Streams.Select(s => new XdfStreamData
         {
@@ -52,6 +54,7 @@ public sealed class XdfFile
             Values = [.. values[s.Index]],
             Values64 = s.Header.ChannelFormat is ChannelFormat.Double64 or ChannelFormat.Int32 or ChannelFormat.Int64
                 ? [.. values64[s.Index]] : null,
+            Int64Values = s.Header.ChannelFormat == ChannelFormat.Int64 ? [.. int64[s.Index]] : null,
             Strings = [.. strings[s.Index]],
         }).ToList();
         return new XdfFile(reader, streams);

@@ -21,6 +21,26 @@ public sealed class XdfReader
 
     private const int MaxWarnings = 200;
 
+    /// <summary>
+    /// Streams declaring more channels than this are skipped as damaged headers: every channel costs a label and a
+    /// column wherever the stream goes, so a lying count (2^31, 10^8) would cost gigabytes before one sample is read.
+    /// High-density EEG has 256-1024 channels; 65,536 leaves room for any real device.
+    /// </summary>
+    public const int MaxChannels = 1 << 16;
+
+    /// <summary>
+    /// Streams declaring a nominal rate above this (Hz) are skipped as damaged headers: windows, epochs and chunks are
+    /// sized as seconds x rate, so a rate of 1e9 or 1e308 would overflow or allocate beyond any real data. The fastest
+    /// recorded biosignals and ultrasound microphones run below 1 MHz; 10 MHz leaves room for any real device.
+    /// </summary>
+    public const double MaxNominalRate = 10e6;
+
+    /// <summary>
+    /// Streams declaring a positive nominal rate below this (Hz: one sample in 11.6 days) are skipped as damaged
+    /// headers; 0 (irregular) stays valid. A rate of 1e-300 would make every window and epoch shorter than a sample.
+    /// </summary>
+    public const double MinNominalRate = 1e-6;
+
     private static ReadOnlySpan<byte> Magic => "XDF:"u8;
 
     private readonly Func<Stream> _open;
@@ -28,6 +48,8 @@ public sealed class XdfReader
     private readonly List<XdfStream> _streams = [];
     private readonly Dictionary<uint, XdfStream> _byId = [];
     private readonly List<string> _warnings = [];
+    // Streams whose header was refused: their other chunks are skipped without a second warning.
+    private readonly HashSet<uint> _skipped = [];
     private readonly HashSet<string> _warningSet = [];
 
     private XdfReader(string source, Func<Stream> open, long length)
@@ -162,7 +184,7 @@ public sealed class XdfReader
                     var xml = ReadXml(scanner, frame);
                     if (xml is null) break;
                     if (_byId.TryGetValue(frame.StreamId, out var owner)) owner.Footer = XdfStreamFooter.Parse(xml);
-                    else Warn($"the StreamFooter at byte {frame.Start} belongs to stream {frame.StreamId}, which has no StreamHeader; it was ignored");
+                    else if (!_skipped.Contains(frame.StreamId)) Warn($"the StreamFooter at byte {frame.Start} belongs to stream {frame.StreamId}, which has no StreamHeader; it was ignored");
                     break;
                 default:
                     Warn($"chunks with the unknown tag {frame.Tag} were skipped");
@@ -173,6 +195,7 @@ public sealed class XdfReader
         {
             if (!_byId.TryGetValue(id, out var owner))
             {
+                if (_skipped.Contains(id)) continue;
                 Warn($"clock offsets for stream {id}, which has no StreamHeader, were ignored");
                 continue;
             }
@@ -200,6 +223,18 @@ public sealed class XdfReader
             Warn($"the StreamHeader of stream {frame.StreamId} at byte {frame.Start} is not valid XML; that stream was skipped");
             return;
         }
+        if (info.ChannelCount > MaxChannels)
+        {
+            _skipped.Add(frame.StreamId);
+            Warn($"stream {frame.StreamId} ('{info.Name}') declares {DeclaredText(xml, "channel_count")} channels, more than the {MaxChannels} this reader accepts; its header is damaged, so that stream was skipped");
+            return;
+        }
+        if (info.NominalSrate > MaxNominalRate || (info.NominalSrate > 0 && info.NominalSrate < MinNominalRate))
+        {
+            _skipped.Add(frame.StreamId);
+            Warn($"stream {frame.StreamId} ('{info.Name}') declares a nominal rate of {DeclaredText(xml, "nominal_srate")} Hz, outside the {MinNominalRate:G} to {MaxNominalRate:G} Hz of any real device; its header is damaged, so that stream was skipped");
+            return;
+        }
         var stream = new XdfStream(frame.StreamId, _streams.Count, info, xml, frame.Start);
         if (!stream.IsDecodable)
             Warn($"stream {frame.StreamId} ('{info.Name}') declares {info.ChannelCount} channels of format '{info.ChannelFormat.ToXmlName()}', so its samples cannot be decoded");
@@ -207,10 +242,18 @@ public sealed class XdfReader
         _byId[frame.StreamId] = stream;
     }
 
+    /// <summary>The text of one header field as written (for messages: the parsed value may have been clamped).</summary>
+    private static string DeclaredText(string xml, string field)
+    {
+        var text = System.Xml.Linq.XDocument.Parse(xml).Root?.Element(field)?.Value.Trim() ?? "";
+        return text.Length > 40 ? text[..40] + "..." : text;
+    }
+
     private void CountSamples(XdfChunkScanner scanner, XdfChunkFrame frame)
     {
         if (!_byId.TryGetValue(frame.StreamId, out var stream) || frame.Start < stream.HeaderOffset)
         {
+            if (_skipped.Contains(frame.StreamId)) return;
             Warn($"Samples chunks of stream {frame.StreamId} appear without a StreamHeader before them; they were skipped");
             return;
         }

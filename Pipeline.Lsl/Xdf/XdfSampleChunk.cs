@@ -31,6 +31,9 @@ public sealed class XdfSampleChunk
     /// <summary>The exact values of the formats that float cannot hold (double64, int32, int64); null otherwise.</summary>
     public double[]? Values64 { get; init; }
 
+    /// <summary>The exact values of int64 streams (a double holds integers only up to 2^53); null otherwise.</summary>
+    public long[]? Int64Values { get; init; }
+
     /// <summary>The values of string streams; null for numeric streams.</summary>
     public string[]? Strings { get; init; }
 

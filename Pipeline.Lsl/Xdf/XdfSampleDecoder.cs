@@ -68,6 +68,7 @@ internal static class XdfSampleDecoder
         double[]? values64 = format is ChannelFormat.Double64 or ChannelFormat.Int32 or ChannelFormat.Int64
             ? new double[(long)count * channels] : null;
         string[]? strings = format == ChannelFormat.String ? new string[(long)count * channels] : null;
+        long[]? int64 = format == ChannelFormat.Int64 ? new long[(long)count * channels] : null;
         var decoded = 0;
         for (; decoded < count; decoded++)
         {
@@ -107,6 +108,8 @@ internal static class XdfSampleDecoder
                 if (payload.Length - position < (long)size * channels) { problem ??= "ends inside a sample's values"; break; }
                 ReadNumbers(payload.Slice(position, size * channels), format, values!.AsSpan((int)frame, channels),
                     values64 is null ? default : values64.AsSpan((int)frame, channels));
+                if (int64 is not null)
+                    for (var c = 0; c < channels; c++) int64[frame + c] = BinaryPrimitives.ReadInt64LittleEndian(payload.Slice(position + 8 * c, 8));
                 position += size * channels;
             }
             timestamps[decoded] = sync is null ? stamp : sync.Map(stamp);
@@ -120,6 +123,7 @@ internal static class XdfSampleDecoder
             if (values is not null) Array.Resize(ref values, decoded * channels);
             if (values64 is not null) Array.Resize(ref values64, decoded * channels);
             if (strings is not null) Array.Resize(ref strings, decoded * channels);
+            if (int64 is not null) Array.Resize(ref int64, decoded * channels);
         }
         return new XdfSampleChunk
         {
@@ -130,6 +134,7 @@ internal static class XdfSampleDecoder
             Timestamps = timestamps,
             Values = values,
             Values64 = values64,
+            Int64Values = int64,
             Strings = strings,
             FileOffset = fileOffset,
         };

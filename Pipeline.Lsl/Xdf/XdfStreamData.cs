@@ -15,6 +15,9 @@ public sealed class XdfStreamData
     /// <summary>Exact values for double64, int32 and int64 streams; null otherwise.</summary>
     public double[]? Values64 { get; init; }
 
+    /// <summary>Exact values of int64 streams (a double holds integers only up to 2^53); null otherwise.</summary>
+    public long[]? Int64Values { get; init; }
+
     /// <summary>String values (<c>Count x channels</c>); empty for numeric streams.</summary>
     public required string[] Strings { get; init; }
 

@@ -64,6 +64,7 @@ public sealed class XdfWriter : IDisposable
     /// <summary>
     /// Writes one Samples chunk of a numeric stream, encoding to its declared format (integers: rounded to nearest,
     /// ties to even, saturated; NaN becomes 0). <paramref name="values"/> is frame-major, timestamps.Length x channels.
+    /// A float32 stream gets the values' bits unchanged (NaN payloads included).
     /// </summary>
     public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<float> values)
     {
@@ -72,16 +73,19 @@ public sealed class XdfWriter : IDisposable
             var state = Numeric(id, timestamps.Length, values.Length);
             if (timestamps.Length == 0) return;
             BeginSamples(id, timestamps.Length);
+            var format = state.Info.ChannelFormat;
             for (var i = 0; i < timestamps.Length; i++)
             {
                 WriteTimestamp(state, timestamps[i]);
-                for (var c = 0; c < state.Channels; c++) WriteValue(state.Info.ChannelFormat, values[i * state.Channels + c]);
+                var frame = values.Slice(i * state.Channels, state.Channels);
+                if (format == ChannelFormat.Float32) WriteExact(frame);
+                else foreach (var v in frame) WriteValue(format, v);
             }
             WriteChunk(XdfChunkTag.Samples);
         }
     }
 
-    /// <summary>The same as the float overload, for values that need double precision (double64, int32, int64 streams).</summary>
+    /// <summary>The same as the float overload, for values that need double precision; a double64 stream gets their bits unchanged.</summary>
     public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<double> values)
     {
         lock (_lock)
@@ -89,10 +93,45 @@ public sealed class XdfWriter : IDisposable
             var state = Numeric(id, timestamps.Length, values.Length);
             if (timestamps.Length == 0) return;
             BeginSamples(id, timestamps.Length);
+            var format = state.Info.ChannelFormat;
             for (var i = 0; i < timestamps.Length; i++)
             {
                 WriteTimestamp(state, timestamps[i]);
-                for (var c = 0; c < state.Channels; c++) WriteValue(state.Info.ChannelFormat, values[i * state.Channels + c]);
+                var frame = values.Slice(i * state.Channels, state.Channels);
+                if (format == ChannelFormat.Double64) WriteExact(frame);
+                else foreach (var v in frame) WriteValue(format, v);
+            }
+            WriteChunk(XdfChunkTag.Samples);
+        }
+    }
+
+    /// <summary>
+    /// Writes one Samples chunk from 64-bit integers: exact for int64 streams and for the smaller integer formats
+    /// within their range (saturated outside it); converted to the nearest value for float32 and double64 streams.
+    /// </summary>
+    public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<long> values) => WriteIntegers(id, timestamps, values, v => v);
+
+    /// <summary>Writes one Samples chunk from 32-bit integers (exact for int32 and int64 streams); see the long overload.</summary>
+    public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<int> values) => WriteIntegers(id, timestamps, values, v => v);
+
+    /// <summary>Writes one Samples chunk from 16-bit integers (exact for int16, int32 and int64 streams); see the long overload.</summary>
+    public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<short> values) => WriteIntegers(id, timestamps, values, v => v);
+
+    /// <summary>Writes one Samples chunk from 8-bit integers (exact for every integer format); see the long overload.</summary>
+    public void WriteSamples(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<sbyte> values) => WriteIntegers(id, timestamps, values, v => v);
+
+    private void WriteIntegers<T>(uint id, ReadOnlySpan<double> timestamps, ReadOnlySpan<T> values, Func<T, long> widen)
+    {
+        lock (_lock)
+        {
+            var state = Numeric(id, timestamps.Length, values.Length);
+            if (timestamps.Length == 0) return;
+            BeginSamples(id, timestamps.Length);
+            var format = state.Info.ChannelFormat;
+            for (var i = 0; i < timestamps.Length; i++)
+            {
+                WriteTimestamp(state, timestamps[i]);
+                foreach (var v in values.Slice(i * state.Channels, state.Channels)) WriteInteger(format, widen(v));
             }
             WriteChunk(XdfChunkTag.Samples);
         }
@@ -258,6 +297,30 @@ public sealed class XdfWriter : IDisposable
             case ChannelFormat.Int16: BinaryPrimitives.WriteInt16LittleEndian(b, (short)Saturate(value, short.MinValue, short.MaxValue)); _content.Write(b, 0, 2); break;
             case ChannelFormat.Int32: BinaryPrimitives.WriteInt32LittleEndian(b, (int)Saturate(value, int.MinValue, int.MaxValue)); _content.Write(b, 0, 4); break;
             case ChannelFormat.Int64: BinaryPrimitives.WriteInt64LittleEndian(b, Saturate(value, long.MinValue, long.MaxValue)); _content.Write(b, 0, 8); break;
+        }
+    }
+
+    private void WriteExact(ReadOnlySpan<float> frame)
+    {
+        foreach (var v in frame) { BinaryPrimitives.WriteSingleLittleEndian(_scratch, v); _content.Write(_scratch, 0, 4); }
+    }
+
+    private void WriteExact(ReadOnlySpan<double> frame)
+    {
+        foreach (var v in frame) { BinaryPrimitives.WriteDoubleLittleEndian(_scratch, v); _content.Write(_scratch, 0, 8); }
+    }
+
+    private void WriteInteger(ChannelFormat format, long value)
+    {
+        var b = _scratch;
+        switch (format)
+        {
+            case ChannelFormat.Float32: BinaryPrimitives.WriteSingleLittleEndian(b, value); _content.Write(b, 0, 4); break;
+            case ChannelFormat.Double64: BinaryPrimitives.WriteDoubleLittleEndian(b, value); _content.Write(b, 0, 8); break;
+            case ChannelFormat.Int8: _content.WriteByte((byte)(sbyte)Math.Clamp(value, sbyte.MinValue, sbyte.MaxValue)); break;
+            case ChannelFormat.Int16: BinaryPrimitives.WriteInt16LittleEndian(b, (short)Math.Clamp(value, short.MinValue, short.MaxValue)); _content.Write(b, 0, 2); break;
+            case ChannelFormat.Int32: BinaryPrimitives.WriteInt32LittleEndian(b, (int)Math.Clamp(value, int.MinValue, int.MaxValue)); _content.Write(b, 0, 4); break;
+            case ChannelFormat.Int64: BinaryPrimitives.WriteInt64LittleEndian(b, value); _content.Write(b, 0, 8); break;
         }
     }
 

@@ -42,18 +42,18 @@ public sealed class WavFileSource
     /// <exception cref="PipelineException">The file is missing, not a WAV file, damaged or empty.</exception>
     public static WavFileSource Open(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new PipelineException($"WAV file '{path}' does not exist; check the path.");
+        // The header is checked first, so that no buffer below is sized from a rate, channel count or length it lies about.
+        var header = WavHeader.Read(path);
         try
         {
             using var reader = new WaveFileReader(path);
             var format = reader.WaveFormat;
-            if (format.SampleRate <= 0 || format.Channels <= 0)
+            if (format.SampleRate != header.SampleRate || format.Channels != header.Channels)
                 throw new PipelineException($"WAV file '{path}' declares {format.SampleRate} Hz and {format.Channels} channels; re-export it as PCM or float WAV.");
             ISampleProvider provider = reader.ToSampleProvider();
             if (format.Channels > 1) provider = new ChannelAverager(provider);
             if (format.SampleRate != SpeechAudio.Rate) provider = new WdlResamplingSampleProvider(provider, SpeechAudio.Rate);
-            var samples = ReadAll(provider, (long)((double)reader.SampleCount * SpeechAudio.Rate / format.SampleRate) + 1024);
+            var samples = ReadAll(provider, (long)((double)header.Frames * SpeechAudio.Rate / format.SampleRate) + 1024);
             if (samples.Length == 0) throw new PipelineException($"WAV file '{path}' holds no samples; record or export it again.");
             return new WavFileSource(path, samples, format.SampleRate, format.Channels);
         }
@@ -117,6 +117,7 @@ public sealed class WavFileSource
 
     private static float[] ReadAll(ISampleProvider provider, long expected)
     {
+        // `expected` comes from the frames the file really holds (not the header's claim), so it bounds the memory.
         var result = new List<float>((int)Math.Clamp(expected, 0, int.MaxValue / 2));
         var buffer = new float[8192];
         int read;

@@ -180,7 +180,7 @@ public sealed class EdfFile : IDisposable
     public IReadOnlyList<Marker> ReadStatusEvents()
     {
         var events = new List<Marker>();
-        if (StatusSignal is not { } status) return events;
+        if (StatusSignal is not { } status || RecordCount == 0) return events;
         var spr = status.SamplesPerRecord;
         var recordBytes = _header.RecordBytes;
         var buffer = new byte[spr * _header.BytesPerSample];
@@ -242,9 +242,10 @@ public sealed class EdfFile : IDisposable
         if (AnnotationSignals.Count == 0 || RecordCount == 0) return 0;
         var annotations = new List<EdfAnnotationParser.Annotation>();
         var malformed = 0;
+        string? first = null;
         var buffer = new byte[AnnotationSignals[0].SamplesPerRecord * _header.BytesPerSample];
         ReadFullyOrFail(buffer, _header.HeaderBytes + AnnotationSignals[0].ByteOffset);
-        return EdfAnnotationParser.Parse(buffer, annotations, ref malformed) ?? 0;
+        return EdfAnnotationParser.Parse(buffer, annotations, ref malformed, ref first) ?? 0;
     }
 
     private void EnsureAnnotations()
@@ -253,9 +254,11 @@ public sealed class EdfFile : IDisposable
         var parsed = new List<EdfAnnotationParser.Annotation>();
         var starts = IsDiscontinuous ? new double[RecordCount] : null;
         var malformed = 0;
+        string? firstMalformed = null;
         var missingTimeKeeping = -1;
-        var buffers = new byte[AnnotationSignals.Count][];
-        for (var a = 0; a < AnnotationSignals.Count; a++)
+        // Buffers only where records exist: an empty file's header may declare any record size.
+        var buffers = new byte[RecordCount == 0 ? 0 : AnnotationSignals.Count][];
+        for (var a = 0; a < buffers.Length; a++)
             buffers[a] = new byte[AnnotationSignals[a].SamplesPerRecord * _header.BytesPerSample];
         for (var r = 0; r < RecordCount; r++)
         {
@@ -263,7 +266,7 @@ public sealed class EdfFile : IDisposable
             for (var a = 0; a < AnnotationSignals.Count; a++)
             {
                 ReadFullyOrFail(buffers[a], _header.HeaderBytes + (long)r * _header.RecordBytes + AnnotationSignals[a].ByteOffset);
-                var onset = EdfAnnotationParser.Parse(buffers[a], parsed, ref malformed);
+                var onset = EdfAnnotationParser.Parse(buffers[a], parsed, ref malformed, ref firstMalformed);
                 // Only the first annotation signal keeps time; the others' time-keeping TALs are redundant.
                 if (a == 0) timeKeeping = onset;
             }
@@ -276,7 +279,7 @@ public sealed class EdfFile : IDisposable
         if (missingTimeKeeping >= 0)
             throw new PipelineException($"Data record {missingTimeKeeping + 1} of the EDF+D file '{Path}' has no time-keeping annotation, so its start time is unknown; the file is damaged.");
         if (malformed > 0)
-            _warnings.Add($"{malformed} annotation list(s) in '{System.IO.Path.GetFileName(Path)}' could not be read and were skipped.");
+            _warnings.Add($"{malformed} annotation list(s) in '{System.IO.Path.GetFileName(Path)}' could not be read and were skipped (the first reads '{firstMalformed}': an onset and duration must be numbers of seconds within ±{EdfAnnotationParser.MaxSeconds:G}).");
         _recordStarts = starts;
         _annotations = parsed.ConvertAll(p => new Marker(p.Onset - _startOffset, p.Text, p.Duration, AnnotationSignals[0].Label));
     }

@@ -109,6 +109,8 @@ internal sealed class EdfHeaderReader
             var spr = ParseInt(Field(i, 8, sprs), "number of samples in each data record", i, label);
             if (spr <= 0)
                 throw Fail($"The {_format} header field 'number of samples in each data record' of signal {i + 1} ('{label}') in '{_path}' is {spr}, but it must be at least 1; the file header is damaged.");
+            if (!isAnnotation && RecordDuration > 0 && !IO.RecordReads.IsPlausibleRate(spr / RecordDuration))
+                throw Fail($"The {_format} header of '{_path}' gives signal {i + 1} ('{label}') {spr} samples per data record of {RecordDuration.ToString("G", CultureInfo.InvariantCulture)} s, i.e. {(spr / RecordDuration).ToString("G3", CultureInfo.InvariantCulture)} Hz, outside the {IO.RecordReads.MinSampleRate.ToString("G", CultureInfo.InvariantCulture)} to {IO.RecordReads.MaxSampleRate.ToString("G", CultureInfo.InvariantCulture)} Hz of any real device; the field 'duration of a data record' is damaged.");
             double pmin = 0, pmax = 1;
             int dmin = 0, dmax = 1;
             // Annotation signals hold text, so their calibration fields are meaningless and often blank.

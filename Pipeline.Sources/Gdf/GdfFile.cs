@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.Core.Signals;
 using Pipeline.Sources.IO;
@@ -29,8 +26,6 @@ public sealed class GdfFile : IDisposable
 {
     // Reads are batched up to this many bytes so that a block of short records costs one system call.
     private const int MaxBlockBytes = 4 << 20;
-    // Bounds the header that is read in one piece (GDF 2 allows 65535 signals; GDF 1 counts would be absurd beyond).
-    private const int MaxSignals = 65535;
 
     private readonly SafeFileHandle _handle;
     private readonly GdfSignal[] _signals;
@@ -178,42 +173,13 @@ public sealed class GdfFile : IDisposable
     {
         var length = RandomAccess.GetLength(handle);
         var name = System.IO.Path.GetFileName(path);
-        if (length < 256)
-            throw new PipelineException($"The GDF file '{path}' is {length} bytes long, shorter than its 256-byte fixed header; the file is truncated.");
-        var fixedHeader = new byte[256];
-        PositionalRead.Fully(handle, fixedHeader, 0);
-        var h = fixedHeader.AsSpan();
-        var versionText = Encoding.ASCII.GetString(h[4..8]);
-        if (!h.StartsWith("GDF "u8) || !double.TryParse(versionText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var version)
-            || version < 1 || version >= 3)
-            throw new PipelineException($"The version field of '{path}' reads '{Text(h[..8])}', not 'GDF 1.xx' or 'GDF 2.xx'; only GDF 1 and 2 files can be read.");
-        var v2 = version >= 2;
-
-        var ns = v2 ? BinaryPrimitives.ReadUInt16LittleEndian(h[252..]) : (long)BinaryPrimitives.ReadUInt32LittleEndian(h[252..]);
-        if (ns is 0 or > MaxSignals)
-            throw new PipelineException($"The signal count field (byte 252) of '{path}' reads {ns}; it must be between 1 and {MaxSignals}, so the header is damaged.");
-        var headerBytes = v2 ? BinaryPrimitives.ReadUInt16LittleEndian(h[184..]) * 256L : BinaryPrimitives.ReadInt64LittleEndian(h[184..]);
-        var minimum = 256 * (ns + 1);
-        if (headerBytes < minimum)
-            throw new PipelineException($"The header length field (byte 184) of '{path}' gives {headerBytes} bytes, less than the {minimum} that {ns} signals need; the header is damaged.");
-        if (headerBytes > length)
-            throw new PipelineException($"The header length field (byte 184) of '{path}' gives {headerBytes} bytes but the file holds {length}; the file is truncated or its header is damaged.");
-
-        var declared = BinaryPrimitives.ReadInt64LittleEndian(h[236..]);
-        if (declared < -1)
-            throw new PipelineException($"The record count field (byte 236) of '{path}' reads {declared}; it must be −1 (unknown) or a count, so the header is damaged.");
-        var numerator = BinaryPrimitives.ReadUInt32LittleEndian(h[244..]);
-        var denominator = BinaryPrimitives.ReadUInt32LittleEndian(h[248..]);
-        if (numerator == 0 || denominator == 0)
-            throw new PipelineException($"The record duration field (bytes 244–251) of '{path}' reads {numerator}/{denominator} s; both parts must be positive, so the header is damaged.");
-        var recordDuration = (double)numerator / denominator;
-
-        var signalHeader = new byte[256 * ns];
-        PositionalRead.Fully(handle, signalHeader, 256);
-        var signals = ParseSignals(path, signalHeader, (int)ns, v2, recordDuration, out var recordBytes);
+        var header = new GdfHeaderReader(path);
+        header.Read((offset, buffer) => PositionalRead.Fully(handle, buffer, offset), length);
+        var recordBytes = header.RecordBytes;
+        var declared = header.DeclaredRecordCount;
 
         var warnings = new List<string>();
-        var dataBytes = length - headerBytes;
+        var dataBytes = length - header.HeaderBytes;
         var whole = dataBytes / recordBytes;
         long records;
         var eventTableAt = -1L;
@@ -230,148 +196,20 @@ public sealed class GdfFile : IDisposable
         else
         {
             records = declared;
-            eventTableAt = headerBytes + declared * recordBytes;
+            eventTableAt = header.HeaderBytes + declared * recordBytes;
         }
         if (records > int.MaxValue)
             throw new PipelineException($"'{path}' holds {records} data records, more than {int.MaxValue}; split the recording.");
 
-        var signalRate = signals.Where(s => s.IsData).Select(s => s.SampleRate).DefaultIfEmpty(1 / recordDuration).Max();
+        var signals = header.Signals;
+        var signalRate = signals.Where(s => s.IsData).Select(s => s.SampleRate).DefaultIfEmpty(1 / header.RecordDuration).Max();
         var events = eventTableAt >= 0 && eventTableAt < length
-            ? ReadEvents(handle, eventTableAt, length, v2, signalRate, signals, name, warnings)
+            ? GdfEventTableReader.Read(handle, eventTableAt, length, header.IsVersion2, signalRate, signals, name, warnings)
             : [];
 
-        return new GdfFile(path, handle, versionText, Text(h.Slice(8, v2 ? 66 : 80)), Text(h.Slice(88, v2 ? 64 : 80)),
-            ParseStart(h[168..184], v2), headerBytes, recordBytes, (int)records, recordDuration, signals, events, warnings);
+        return new GdfFile(path, handle, header.Version, header.PatientId, header.RecordingId, header.StartDateTime,
+            header.HeaderBytes, recordBytes, (int)records, header.RecordDuration, signals, events, warnings);
     }
-
-    private static GdfSignal[] ParseSignals(string path, byte[] header, int ns, bool v2, double recordDuration, out int recordBytes)
-    {
-        var h = header.AsSpan();
-        // Field offsets (per field, times ns) of the signal header, in the order the two versions store them.
-        var dimWidth = 8;
-        var labelAt = 0;
-        var transducerAt = 16 * ns;
-        var dimAt = 96 * ns;
-        var pminAt = 104 * ns;
-        var pmaxAt = 112 * ns;
-        var dminAt = 120 * ns;
-        var dmaxAt = 128 * ns;
-        var sprAt = 216 * ns;
-        var typeAt = 220 * ns;
-        if (v2) dimWidth = 6;
-        var signals = new GdfSignal[ns];
-        long offset = 0;
-        for (var i = 0; i < ns; i++)
-        {
-            var number = i + 1;
-            var label = Text(h.Slice(labelAt + 16 * i, 16));
-            var pmin = BinaryPrimitives.ReadDoubleLittleEndian(h[(pminAt + 8 * i)..]);
-            var pmax = BinaryPrimitives.ReadDoubleLittleEndian(h[(pmaxAt + 8 * i)..]);
-            double dmin = v2 ? BinaryPrimitives.ReadDoubleLittleEndian(h[(dminAt + 8 * i)..]) : BinaryPrimitives.ReadInt64LittleEndian(h[(dminAt + 8 * i)..]);
-            double dmax = v2 ? BinaryPrimitives.ReadDoubleLittleEndian(h[(dmaxAt + 8 * i)..]) : BinaryPrimitives.ReadInt64LittleEndian(h[(dmaxAt + 8 * i)..]);
-            var spr = BinaryPrimitives.ReadUInt32LittleEndian(h[(sprAt + 4 * i)..]);
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(h[(typeAt + 4 * i)..]);
-            if (!double.IsFinite(pmin) || !double.IsFinite(pmax))
-                throw new PipelineException($"The physical minimum/maximum of signal {number} ('{label}') in '{path}' are not finite numbers; the header is damaged.");
-            if (!double.IsFinite(dmin) || !double.IsFinite(dmax) || dmin == dmax)
-                throw new PipelineException($"The digital minimum and maximum of signal {number} ('{label}') in '{path}' are {dmin} and {dmax}; they must be finite and differ for values to be scaled, so the header is damaged.");
-            if (spr > 1 << 24)
-                throw new PipelineException($"The samples-per-record field of signal {number} ('{label}') in '{path}' reads {spr}, beyond any real recording; the header is damaged.");
-            var size = type > 255 ? 0 : GdfTypes.Size((int)type);
-            if (size == 0 && spr > 0)
-                throw new PipelineException($"Signal {number} ('{label}') in '{path}' stores samples of GDF type code {type}, which this reader does not decode; convert the file with int8–int64, uint8–uint64, float32 or float64 samples.");
-            var gain = (pmax - pmin) / (dmax - dmin);
-            if (!double.IsFinite(gain) || !double.IsFinite(pmin - gain * dmin))
-                throw new PipelineException($"The scaling of signal {number} ('{label}') in '{path}' (physical {pmin}..{pmax}, digital {dmin}..{dmax}) overflows; the header is damaged.");
-            signals[i] = new GdfSignal(i, label, Text(h.Slice(transducerAt + 80 * i, 80)), Text(h.Slice(dimAt + 8 * i, dimWidth)),
-                pmin, pmax, dmin, dmax, (int)spr, (int)type, recordDuration, (int)Math.Min(offset, int.MaxValue));
-            offset += (long)spr * size;
-            if (offset > MaxBlockBytes * 16L)
-                throw new PipelineException($"One data record of '{path}' would be over {MaxBlockBytes * 16L} bytes long (signal {number} and before); the header is damaged.");
-        }
-        if (offset == 0)
-            throw new PipelineException($"No signal of '{path}' stores samples (every samples-per-record field is 0); the header is damaged or the file holds only events.");
-        recordBytes = (int)offset;
-        return signals;
-    }
-
-    private static List<Marker> ReadEvents(SafeFileHandle handle, long at, long length, bool v2, double signalRate,
-        GdfSignal[] signals, string name, List<string> warnings)
-    {
-        var markers = new List<Marker>();
-        if (length - at < 8)
-        {
-            warnings.Add($"'{name}' has {length - at} bytes after its data records, too few for an event table header; they were ignored.");
-            return markers;
-        }
-        Span<byte> head = stackalloc byte[8];
-        PositionalRead.Fully(handle, head, at);
-        var mode = head[0];
-        var uint24 = head[1] | (head[2] << 8) | (head[3] << 16);
-        long count;
-        double rate;
-        if (v2)
-        {
-            count = uint24;
-            rate = BinaryPrimitives.ReadSingleLittleEndian(head[4..]);
-        }
-        else
-        {
-            rate = uint24;
-            count = BinaryPrimitives.ReadUInt32LittleEndian(head[4..]);
-        }
-        if (!double.IsFinite(rate) || rate <= 0) rate = signalRate;
-        if (mode is not (1 or 3))
-        {
-            warnings.Add($"The event table of '{name}' has mode {mode}, not 1 or 3; its events were ignored.");
-            return markers;
-        }
-        var entryBytes = mode == 3 ? 12 : 6;
-        if (count * entryBytes > length - at - 8 || count * entryBytes > int.MaxValue)
-        {
-            warnings.Add($"The event table of '{name}' declares {count} events but the file ends before them; its events were ignored.");
-            return markers;
-        }
-        var n = (int)count;
-        var table = new byte[n * entryBytes];
-        PositionalRead.Fully(handle, table, at + 8);
-        var t = table.AsSpan();
-        for (var k = 0; k < n; k++)
-        {
-            var position = BinaryPrimitives.ReadUInt32LittleEndian(t[(4 * k)..]);
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(t[(4 * n + 2 * k)..]);
-            var channel = mode == 3 ? BinaryPrimitives.ReadUInt16LittleEndian(t[(6 * n + 2 * k)..]) : 0;
-            var duration = mode == 3 ? BinaryPrimitives.ReadUInt32LittleEndian(t[(8 * n + 4 * k)..]) : 0u;
-            // Positions count samples from 1; a 0 (seen in some writers) is taken as the first sample.
-            var time = (Math.Max(position, 1u) - 1) / rate;
-            var stream = channel >= 1 && channel <= signals.Length ? signals[channel - 1].Label : "GDF events";
-            markers.Add(new Marker(time, type.ToString(CultureInfo.InvariantCulture), duration / rate, stream));
-        }
-        // A stable sort keeps the file order of simultaneous events.
-        return [.. markers.OrderBy(m => m.Timestamp)];
-    }
-
-    private static DateTime? ParseStart(ReadOnlySpan<byte> field, bool v2)
-    {
-        if (v2)
-        {
-            var raw = BinaryPrimitives.ReadUInt64LittleEndian(field[..8]);
-            if (raw == 0) return null;
-            // Days since 0000-01-00 (MATLAB datenum) in 32.32 fixed point; datenum 719529 is 1970-01-01.
-            var days = (raw >> 32) + (raw & 0xFFFFFFFF) / 4294967296.0 - 719529;
-            var ticks = days * TimeSpan.TicksPerDay;
-            var epoch = DateTime.UnixEpoch.Ticks;
-            if (double.IsNaN(ticks) || ticks < -epoch || ticks > DateTime.MaxValue.Ticks - epoch) return null;
-            return new DateTime(epoch + (long)ticks, DateTimeKind.Unspecified);
-        }
-        // GDF 1 stores "YYYYMMDDhhmmsscc" (cc: centiseconds) as text.
-        var text = Encoding.ASCII.GetString(field[..16]);
-        if (!DateTime.TryParseExact(text[..14], "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
-            return null;
-        return int.TryParse(text[14..], NumberStyles.None, CultureInfo.InvariantCulture, out var cc) ? start.AddMilliseconds(cc * 10) : start;
-    }
-
-    private static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes).TrimEnd('\0', ' ').Trim();
 
     private void ReadFullyOrFail(Span<byte> destination, long offset) =>
         PositionalRead.Exactly(_handle, destination, offset, "GDF", Path);

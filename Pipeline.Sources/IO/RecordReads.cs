@@ -6,6 +6,19 @@ namespace Pipeline.Sources.IO;
 /// </summary>
 internal static class RecordReads
 {
+    /// <summary>
+    /// The highest sampling rate (Hz) a header may imply (samples per record over the record duration). Windows,
+    /// epochs and chunks are sized as seconds x rate, so a record duration of 1e-9 s would overflow or allocate beyond
+    /// the data; the fastest recorded biosignals run below 1 MHz, and XDF streams share the same bound.
+    /// </summary>
+    public const double MaxSampleRate = Pipeline.Lsl.Xdf.XdfReader.MaxNominalRate;
+
+    /// <summary>The lowest sampling rate (Hz) a header may imply: one sample in 11.6 days (a record duration of 1e300 s is damage).</summary>
+    public const double MinSampleRate = Pipeline.Lsl.Xdf.XdfReader.MinNominalRate;
+
+    /// <summary>True when <paramref name="rate"/> lies within what a real recording can have.</summary>
+    public static bool IsPlausibleRate(double rate) => rate >= MinSampleRate && rate <= MaxSampleRate;
+
     /// <summary>Groups the signals by samples per record (hence by rate), in header order: each group can become one stream.</summary>
     public static IReadOnlyList<IReadOnlyList<T>> GroupBySamplesPerRecord<T>(IEnumerable<T> signals, Func<T, int> samplesPerRecord)
     {

@@ -36,10 +36,12 @@ public abstract class RecordFileRecording : Recording
         var channels = signals.Length;
         var spr = SamplesPerRecord(signals[0]);
         var rate = description.NominalRate;
-        var perBatch = Math.Max(1, BatchFrames / spr);
+        // Never more records per batch than the file holds: a header can declare huge records that are not there.
+        var perBatch = Math.Min(Math.Max(1, BatchFrames / spr), RecordCount);
+        if (perBatch == 0) yield break;
         var batch = new float[perBatch * spr * channels];
         var times = new double[perBatch * spr];
-        var chunks = new ChunkAssembler(description, chunkFrames);
+        var chunks = new ChunkAssembler(description, ChunkCapacity(streamIndex, chunkFrames));
         for (var r = 0; r < RecordCount;)
         {
             var got = ReadRecords(r, perBatch, signals, batch);

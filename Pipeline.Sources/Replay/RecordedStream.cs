@@ -12,6 +12,8 @@ public sealed record RecordedStream(int Index, StreamDescription Description, lo
 {
     /// <summary>True for marker (string or irregular) streams.</summary>
     public bool IsMarkerStream => Description.Format == ValueFormat.String;
+    /// <summary>What the stream is for: signal, cues, or the pipeline's own commands or predictions.</summary>
+    public StreamRole Role => StreamRoles.Of(Description);
     /// <summary>Seconds between the first and last frame.</summary>
     public double Duration => FrameCount > 1 ? LastTimestamp - FirstTimestamp : 0;
 }

@@ -29,6 +29,19 @@ public abstract class Recording : IDisposable
         return new StreamDescription(groupCount == 1 ? name : $"{name} ({rate:G} Hz)", "EEG", labels, rate, format, units, recordingId);
     }
 
+    /// <summary>
+    /// The markers of the cue streams only: the commands a pipeline session wrote into the same file (its
+    /// <see cref="StreamRole.Commands"/> streams) are left out, so they are never taken for cues.
+    /// </summary>
+    public IReadOnlyList<Marker> CueMarkers
+    {
+        get
+        {
+            var commands = Streams.Where(s => s.Role == StreamRole.Commands).Select(s => s.Description.Name).ToHashSet(StringComparer.Ordinal);
+            return commands.Count == 0 ? Markers : Markers.Where(m => !commands.Contains(m.Stream)).ToList();
+        }
+    }
+
     /// <summary>The signal streams (numeric, at least one channel).</summary>
     public IEnumerable<RecordedStream> SignalStreams => Streams.Where(s => !s.IsMarkerStream && s.Description.ChannelCount > 0);
 
@@ -47,7 +60,8 @@ public abstract class Recording : IDisposable
         }
         var candidates = signals.Where(s => s.FrameCount > 0).ToList();
         if (candidates.Count == 0)
-            throw new PipelineException($"The recording '{Path}' holds no signal samples (only markers or empty streams), so there is nothing to replay.");
+            throw new PipelineException($"The recording '{Path}' holds no signal samples (only markers or empty streams), so there is nothing to replay" +
+                (Warnings.Count > 0 ? $"; it is damaged: {Warnings[0].TrimEnd('.')}." : "."));
         return candidates
             .OrderByDescending(s => string.Equals(s.Description.Type, "EEG", StringComparison.OrdinalIgnoreCase))
             .ThenByDescending(s => s.Description.IsRegular)
@@ -62,6 +76,14 @@ public abstract class Recording : IDisposable
     /// </summary>
     /// <remarks>Not thread-safe: read one stream at a time per recording.</remarks>
     public abstract IEnumerable<SignalChunk> ReadChunks(int streamIndex, int chunkFrames);
+
+    /// <summary>
+    /// The frames a reused chunk of stream <paramref name="streamIndex"/> needs room for: the chunk size asked for, but
+    /// never more than the stream holds, so a chunk size computed from a lying header (a huge rate) costs no more
+    /// memory than the data itself.
+    /// </summary>
+    private protected int ChunkCapacity(int streamIndex, int chunkFrames) =>
+        (int)Math.Clamp(Streams[streamIndex].FrameCount, 1, chunkFrames);
 
     /// <summary>Opens an XDF, EDF/BDF or GDF file, chosen by its first bytes, with one clear error otherwise.</summary>
     public static Recording Open(string path) => RecordingFormats.Open(path);

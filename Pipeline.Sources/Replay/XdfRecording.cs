@@ -64,7 +64,7 @@ public sealed class XdfRecording : Recording
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkFrames);
         var description = Streams[streamIndex].Description;
         var channels = description.ChannelCount;
-        var chunks = new ChunkAssembler(description, chunkFrames);
+        var chunks = new ChunkAssembler(description, ChunkCapacity(streamIndex, chunkFrames));
         foreach (var chunk in _reader.ReadSamples())
         {
             if (chunk.StreamIndex != streamIndex || chunk.Values is null) continue;

@@ -49,6 +49,11 @@ public class VerbTests
         // y follows the cue order of the file; onsets rise and match the EDF annotations (~4.15 s apart, cues every other annotation).
         var onsets = npz["onsets"].Doubles();
         Assert.True(onsets.Zip(onsets.Skip(1)).All(p => p.Second - p.First is > 8 and < 8.6), string.Join(", ", onsets));
+        // The exact annotation times, and the first sample at or after each (at 160 Hz, within 6.25 ms).
+        var cues = npz["cue_times"].Doubles();
+        Assert.Equal([4.2, 12.5, 20.8], cues.Take(3).Select(c => Math.Round(c, 6)));
+        Assert.All(cues.Zip(onsets), p => Assert.InRange(p.Second - p.First, -1e-6, 1 / 160.0));
+        Assert.Equal(Enumerable.Repeat("uV", 64), npz["units"].Texts());
         Assert.All(npz["X"].Floats(), v => Assert.True(float.IsFinite(v)));
     }
 

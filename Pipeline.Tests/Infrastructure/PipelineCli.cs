@@ -14,7 +14,8 @@ public static class PipelineCli
 
     public static Result RunIn(string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
+        // PIPELINE_TEST_CLI runs the same tests against another build (e.g. the one before a fix, to see them fail).
+        var dll = Environment.GetEnvironmentVariable("PIPELINE_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         foreach (var a in args) start.ArgumentList.Add(a);

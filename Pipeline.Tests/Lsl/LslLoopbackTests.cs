@@ -181,7 +181,7 @@ public sealed class LslLoopbackTests
             var sw = Stopwatch.StartNew();
             while (outlet.ConsumerCount < 2 && sw.Elapsed < TimeSpan.FromSeconds(2)) Thread.Sleep(5);
             Assert.Equal(2, outlet.ConsumerCount);
-            var slow = outlet.Clients.Single(c => c.Ring.Capacity == 500);
+            var slow = outlet.Clients.Single(c => c.Queue.Capacity == 500);
 
             const int n = 30_000; // ~7.7 MB: far more than the stuck client's socket buffers hold
             var sample = new float[64];
@@ -207,8 +207,8 @@ public sealed class LslLoopbackTests
                 for (var k = 0; k < m; k++) { Assert.Equal(expectNext, got[k * 64]); expectNext++; received++; }
             }
             Assert.Equal(n, received); // the reading inlet got everything, in order
-            Assert.Equal(500, slow.Ring.Capacity); // memory for the stuck client is bounded by what it asked for
-            Assert.True(slow.Ring.Written - slow.Ring.Dropped <= n);
+            Assert.Equal(500, slow.Queue.Capacity); // memory for the stuck client is bounded by what it asked for
+            Assert.True(slow.Queue.Written - slow.Queue.Dropped <= n);
             Assert.Equal(0, inlet.DroppedSamples);
         }
     }
@@ -304,7 +304,7 @@ public sealed class LslLoopbackTests
         session.Codec.Encode(b, 77.0, false, raw, default);
         output.Write(b.Span);
         var reader = new FeedReader(new MemoryStream(output.ToArray()));
-        var codec = StreamInlet.ParseResponse(reader, "uid-be", ChannelFormat.Double64, 2, 100, 1024);
+        var codec = DataReceiver.ParseResponse(reader, "uid-be", ChannelFormat.Double64, 2, 100, 1024);
         codec.VerifyTestPatterns(reader);
         var back = new byte[16];
         Assert.Equal(77.0, codec.Decode(reader, back, default));

@@ -57,7 +57,7 @@ public sealed class WireCaptureTests
         var info = feed.Info;
         var request = Encoding.ASCII.GetString(feed.Request);
         if (request.StartsWith("LSL:streamfeed/", StringComparison.Ordinal))
-            return StreamInlet.ParseResponse(reader, info.Uid, info.ChannelFormat, info.ChannelCount, info.NominalSrate, 1 << 20);
+            return DataReceiver.ParseResponse(reader, info.Uid, info.ChannelFormat, info.ChannelCount, info.NominalSrate, 1 << 20);
         var codec = new SampleCodec(info.ChannelFormat, info.ChannelCount, info.NominalSrate, 100, false, false);
         var xml = codec.DecodeArchiveHeader(reader);
         Assert.Equal(info.ToShortInfoXml(), xml);

@@ -141,18 +141,20 @@ public class NpzWriterTests
             npz.Add("class_names", ["left", "right"]);
             npz.Add("markers", ["T1", "T2"]);
             npz.Add("channel_labels", ["C3..", "C4\u00B5"]);
+            npz.Add("units", ["uV", "uV"]);
             npz.AddScalar("rate", 160.0);
             npz.AddScalar("tmin", -0.5);
             npz.AddScalar("tmax", 4.0);
             npz.Add("band", new[] { double.NaN, double.NaN });
             npz.AddScalar("notch", 0.0);
+            npz.Add("cue_times", new[] { 4.2, 12.5, 20.79 });
             npz.Add("onsets", new[] { 4.2, 12.5, 20.8 });
             npz.AddScalar("source", "S001R04.edf");
         }
         const string script = """
             import sys, numpy as np
             d = np.load(sys.argv[1])
-            assert sorted(d.files) == sorted(['X','y','class_names','markers','channel_labels','rate','tmin','tmax','band','notch','onsets','source']), d.files
+            assert sorted(d.files) == sorted(['X','y','class_names','markers','channel_labels','units','rate','tmin','tmax','band','notch','cue_times','onsets','source']), d.files
             X = d['X']; assert X.dtype == np.float32 and X.shape == (3, 2, 5), (X.dtype, X.shape)
             assert X[1, 0, 2] == (1*10 + 0*5 + 2) * 0.5, X[1, 0, 2]
             assert X[2, 1, 4] == 29 * 0.5
@@ -164,6 +166,8 @@ public class NpzWriterTests
             assert float(d['tmin']) == -0.5 and float(d['tmax']) == 4.0
             assert d['band'].shape == (2,) and np.isnan(d['band']).all()
             assert float(d['notch']) == 0.0
+            assert d['units'].tolist() == ['uV', 'uV']
+            assert d['cue_times'].dtype == np.float64 and d['cue_times'].tolist() == [4.2, 12.5, 20.79]
             assert d['onsets'].tolist() == [4.2, 12.5, 20.8]
             assert d['source'].shape == () and str(d['source']) == 'S001R04.edf'
             print('ok')
