@@ -26,7 +26,7 @@ internal sealed record LatencyBenchSettings
     public int QueueCapacity { get; init; } = 8;
     /// <summary>Inference workers in the <c>workers</c> mode (0: one per core).</summary>
     public int Workers { get; init; }
-    /// <summary>Threads that play the sessions (each a share of them, DSP included); 0: one per 256 sessions, at most half the cores.</summary>
+    /// <summary>Threads that play the sessions (each a share of them, DSP included, as each amplifier has its own source thread in a real setup); 0: one per 128 sessions, at most one per core.</summary>
     public int Pacers { get; init; }
     /// <summary>Seed of the sessions' random phases.</summary>
     public int Seed { get; init; } = 1;
@@ -37,7 +37,7 @@ internal sealed record LatencyBenchSettings
 internal sealed record LatencyBenchRow(string Mode, string Phase, int Sessions, int MaxBatch, int Workers, int Pacers, double DecisionsPerSecond,
     double P50Ms, double P95Ms, double P99Ms, double MaxMs, double WindowEndP50Ms, double WindowEndP99Ms, double PacerLateP99Ms,
     long Windows, long Drops, int SessionsWithDrops, double CpuPercentOfMachine, double MeanBatch, double OverheadPercentOfModel,
-    double WorkingSetStartMb, double WorkingSetEndMb, double WorkingSetMaxMb, double[] LatencySampleMs)
+    double WorkingSetStartMb, double WorkingSetEndMb, double WorkingSetMaxMb, double ManagedHeapMb, double ManagedCommittedMb, double[] LatencySampleMs)
 {
     /// <summary>Sustained: p99 at most 50 ms and nothing dropped.</summary>
     public bool Sustained => P99Ms <= 50 && Drops == 0;
@@ -61,6 +61,10 @@ internal static class LatencyBench
 
     public static LatencyBenchRow Run(LatencyBenchSettings settings, string mode, string phase, int sessions, Action<string>? log)
     {
+        // The previous configuration's sessions are garbage now: collect it, so this one's memory is its own.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var card = ModelCard.Load(ModelCard.PathFor(settings.ModelPath));
         var rate = card.Rate;
         var simulation = MotorImagerySimulatorOptions.ForChannelCount(card.Channels.Count) with { SamplingRate = rate, Seed = 11 };
@@ -106,7 +110,7 @@ internal static class LatencyBench
             var warmEnd = start + (long)(settings.WarmUpSeconds * tick);
             var end = warmEnd + (long)(settings.MeasureSeconds * tick);
             var process = Process.GetCurrentProcess();
-            var pacers = settings.Pacers > 0 ? settings.Pacers : Math.Clamp((sessions + 255) / 256, 1, Math.Max(1, Environment.ProcessorCount / 2));
+            var pacers = settings.Pacers > 0 ? settings.Pacers : Math.Clamp((sessions + 127) / 128, 1, Environment.ProcessorCount);
             pacers = Math.Min(pacers, sessions);
             var measuring = new StrongBox<bool>(false);
             var lateness = Enumerable.Range(0, pacers).Select(_ => new LatencyRecorder(1 << 20)).ToArray();
@@ -150,6 +154,9 @@ internal static class LatencyBench
             var drops = players.Sum(p => p.Session.Dropped) - dropsAtWarmEnd;
             var sessionsWithDrops = Enumerable.Range(0, sessions).Count(k => players[k].Session.Dropped > dropsPerSessionAtWarmEnd[k]);
             var wsEnd = process.WorkingSet64 / 1e6;
+            var gc = GC.GetGCMemoryInfo();
+            var heapMb = gc.HeapSizeBytes / 1e6;
+            var committedMb = gc.TotalCommittedBytes / 1e6;
             var all = players.SelectMany(p => p.Session.Latency.Values()).ToArray();
             Array.Sort(all);
             var fromEnd = players.SelectMany(p => p.Sink.Latency.Values()).ToArray();
@@ -159,7 +166,7 @@ internal static class LatencyBench
             var sample = all.Length <= 20000 ? all : Enumerable.Range(0, 20000).Select(i => all[(long)i * all.Length / 20000]).ToArray();
             return new LatencyBenchRow(mode, phase, sessions, shared.MaxBatch, shared.Workers, pacers, all.Length / settings.MeasureSeconds,
                 Q(all, 0.5), Q(all, 0.95), Q(all, 0.99), all.Length > 0 ? all[^1] : double.NaN, Q(fromEnd, 0.5), Q(fromEnd, 0.99), Q(late, 0.99),
-                all.Length, drops, sessionsWithDrops, cpu, shared.MeanBatchSize, overhead, wsStart, wsEnd, Math.Max(wsMax, wsEnd), sample);
+                all.Length, drops, sessionsWithDrops, cpu, shared.MeanBatchSize, overhead, wsStart, wsEnd, Math.Max(wsMax, wsEnd), heapMb, committedMb, sample);
         }
         finally
         {
@@ -267,7 +274,8 @@ internal static class LatencyBench
     /// <summary>Latency from the moment a window's own last sample was due (its end time on the session's clock) to its prediction.</summary>
     private sealed class WindowEndLatency(long origin) : IPipelineSink
     {
-        public LatencyRecorder Latency { get; } = new();
+        // 4 windows a second: room for an hour of measuring without the 0.5 MB per session of the default ring.
+        public LatencyRecorder Latency { get; } = new(16384);
 
         public void OnPrediction(Prediction prediction) =>
             Latency.Add((Stopwatch.GetTimestamp() - origin) * 1000.0 / Stopwatch.Frequency - prediction.EndTime * 1000.0);

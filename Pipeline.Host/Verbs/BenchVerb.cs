@@ -118,7 +118,7 @@ internal static class BenchVerb
         var workers = new Option<int>("--workers") { Description = "Inference threads in the workers mode; 0 = one per core.", DefaultValueFactory = _ => 0 };
         var delay = new Option<double>("--max-delay-ms") { Description = "How long a batch may wait for more windows (ms).", DefaultValueFactory = _ => 0 };
         var queue = new Option<int>("--queue") { Description = "Windows each session may queue before its oldest is dropped.", DefaultValueFactory = _ => 8 };
-        var pacers = new Option<int>("--pacers") { Description = "Threads that play the sessions and run their DSP; 0 = one per 256 sessions, at most half the cores.", DefaultValueFactory = _ => 0 };
+        var pacers = new Option<int>("--pacers") { Description = "Threads that play the sessions and run their DSP; 0 = one per 128 sessions, at most one per core.", DefaultValueFactory = _ => 0 };
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
@@ -183,7 +183,8 @@ internal static class BenchVerb
                             if (!deviceLines.Contains(line) && (line.StartsWith("device", StringComparison.Ordinal) || deviceLines.Count < 8)) deviceLines.Add(line);
                         });
                         rows.Add(row);
-                        Grey($"  p99 {F(row.P99Ms, "F1")} ms, {F(row.DecisionsPerSecond, "F0")} decisions/s, {row.Drops} dropped, batch {F(row.MeanBatch, "F1")}, {row.Workers} worker(s)");
+                        Grey($"  p99 {F(row.P99Ms, "F1")} ms, {F(row.DecisionsPerSecond, "F0")} decisions/s, {row.Drops} dropped, batch {F(row.MeanBatch, "F1")}, {row.Workers} worker(s); " +
+                            $"working set {F(row.WorkingSetMaxMb, "F0")} MB, managed heap {F(row.ManagedHeapMb, "F0")} MB ({F(row.ManagedCommittedMb, "F0")} committed)");
                     }
             // One row per configuration; the full figures (p95, memory start/end, overhead) are in the JSON.
             var table = new Table().AddColumns("mode", "phase", "sessions", "batch ≤ / workers / pacers", "decisions/s", "p50 / p99 / max (ms)", "from window end p50 / p99",
@@ -266,8 +267,9 @@ internal static class BenchVerb
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
         var command = new Command("model", """
             Per-window model time and GFLOP/s of one or more models at several batch sizes, side by side: each
-            (model, batch) pair runs once per round in a rotating order until the time is up, on the same seeded
-            windows, one intra-op thread by default. FLOPs per window come from each card's export.flops_per_window
+            (model, batch) pair runs a short block per round (the first run, after another configuration's, not
+            counted) in a rotating order until the time is up, on the same seeded windows, one intra-op thread by
+            default. FLOPs per window come from each card's export.flops_per_window
             (written by models/dbconformer/export.py); the share of peak is GFLOP/s over --peak-gflops x threads.
 
             Examples:
