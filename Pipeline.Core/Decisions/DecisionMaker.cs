@@ -4,9 +4,11 @@ namespace Pipeline.Core.Decisions;
 
 /// <summary>
 /// Turns the prediction stream of one session into commands: smoothing over the last k windows (mean or majority),
-/// a confidence threshold, a refractory period in signal time, and a rest class that never commands. The only state
-/// is the last k probability vectors and the time of the last command, so it is a pure function of the prediction
-/// sequence; allocation-free per window.
+/// a confidence threshold, a refractory period in signal time, a rest class that never commands, and ignored classes
+/// that are decided but not sent. The only state is the last k probability vectors and the time of the last command,
+/// so it is a pure function of the prediction sequence; the history starts again at a prediction that starts a new
+/// stretch of signal (<see cref="Prediction.StartsSegment"/>: after a gap). Allocation-free per window but for the
+/// command it returns.
 /// </summary>
 public sealed class DecisionMaker
 {
@@ -14,6 +16,7 @@ public sealed class DecisionMaker
     private readonly IReadOnlyList<string> _classes;
     private readonly string[] _commandNames;
     private readonly int _restIndex;
+    private readonly bool[] _ignored;
     private readonly float[] _history;
     private readonly float[] _combined;
     private int _count;
@@ -32,6 +35,7 @@ public sealed class DecisionMaker
         _restIndex = options.RestClass is null ? -1 : classes.ToList().FindIndex(c => string.Equals(c, options.RestClass, StringComparison.OrdinalIgnoreCase));
         if (options.RestClass is not null && _restIndex < 0)
             throw new Signals.PipelineException($"The rest class '{options.RestClass}' is not one of the model's classes ({string.Join(", ", classes)}); pick one of those or leave it out.");
+        _ignored = classes.Select(c => options.IgnoredClasses.Contains(c)).ToArray();
         _history = new float[options.WindowCount * classes.Count];
         _combined = new float[classes.Count];
     }
@@ -46,10 +50,14 @@ public sealed class DecisionMaker
         _next = 0;
     }
 
+    /// <summary>The class names, in the order of the probabilities.</summary>
+    public IReadOnlyList<string> Classes => _classes;
+
     /// <summary>Feeds one window's probabilities; returns a command when one is decided, else null.</summary>
     public Command? Update(Prediction prediction)
     {
         ArgumentNullException.ThrowIfNull(prediction);
+        if (prediction.StartsSegment) Reset();
         var k = _classes.Count;
         var probabilities = prediction.Values.AsSpan(0, k);
         probabilities.CopyTo(_history.AsSpan(_next * k, k));
@@ -76,6 +84,7 @@ public sealed class DecisionMaker
         if (best == _restIndex || confidence < _options.Threshold) return null;
         if (prediction.EndTime - _lastCommandTime < _options.RefractorySeconds) return null;
         _lastCommandTime = prediction.EndTime;
+        if (_ignored[best]) return null;
         return new Command(prediction.Session, _commandNames[best], _classes[best], confidence, prediction.EndTime, prediction.WindowIndex, prediction.NewestArrivalTicks);
     }
 

@@ -13,6 +13,11 @@ public sealed record DecisionOptions
     public double RefractorySeconds { get; init; } = 1.0;
     /// <summary>A class that never produces a command (e.g. <c>rest</c>); null for none.</summary>
     public string? RestClass { get; init; }
+    /// <summary>
+    /// Classes that are decided like any other (their decision starts the refractory period) but never sent as commands,
+    /// e.g. <c>unknown</c> for keyword spotting: a word that is not a command still keeps the next one from firing too soon.
+    /// </summary>
+    public IReadOnlyCollection<string> IgnoredClasses { get; init; } = [];
     /// <summary>Class → command name; classes not listed use their own name.</summary>
     public IReadOnlyDictionary<string, string> CommandNames { get; init; } = new Dictionary<string, string>();
 

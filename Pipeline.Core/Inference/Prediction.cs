@@ -6,7 +6,8 @@ namespace Pipeline.Core.Inference;
 /// needed to measure latency.
 /// </summary>
 /// <remarks>
-/// Like windows, a prediction handed to a sink is valid only during the call: <see cref="Values"/> is reused.
+/// Like windows, a prediction handed to <c>OnNext</c> (or to a sink) is valid only during the call: the operator that
+/// makes it reuses one instance. Keep a <see cref="Clone"/> (or use <see cref="Signals.Snapshots.Snapshot(IObservable{Prediction})"/>).
 /// </remarks>
 public sealed class Prediction
 {
@@ -41,4 +42,36 @@ public sealed class Prediction
     public float Confidence { get; set; }
     /// <summary>Ground truth where the recording has a cue for this window's time (evaluation), else null.</summary>
     public string? Truth { get; set; }
+    /// <summary>True when the window starts a continuous stretch of signal (see <see cref="Signals.Window.StartsSegment"/>).</summary>
+    public bool StartsSegment { get; set; }
+    /// <summary>Start of the event the window was cut for (a speech segment), LSL clock, s; NaN for sliding windows.</summary>
+    public double SegmentStart { get; set; } = double.NaN;
+    /// <summary>End of the event the window was cut for, LSL clock, s; NaN for sliding windows.</summary>
+    public double SegmentEnd { get; set; } = double.NaN;
+
+    /// <summary>Takes the window's identity and timing: index, times, arrival, segment (values, label and truth are left).</summary>
+    public void DescribeWindow(Signals.Window window, string? session = null)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        Session = session ?? window.Session;
+        WindowIndex = window.Index;
+        StartTime = window.StartTime;
+        EndTime = window.EndTime;
+        NewestArrivalTicks = window.NewestArrivalTicks;
+        StartsSegment = window.StartsSegment;
+        SegmentStart = window.SegmentStart;
+        SegmentEnd = window.SegmentEnd;
+    }
+
+    /// <summary>A deep copy that the caller owns.</summary>
+    public Prediction Clone()
+    {
+        var p = new Prediction(Kind, ValueNames)
+        {
+            Session = Session, WindowIndex = WindowIndex, StartTime = StartTime, EndTime = EndTime, NewestArrivalTicks = NewestArrivalTicks,
+            Label = Label, Confidence = Confidence, Truth = Truth, StartsSegment = StartsSegment, SegmentStart = SegmentStart, SegmentEnd = SegmentEnd,
+        };
+        Values.AsSpan().CopyTo(p.Values);
+        return p;
+    }
 }

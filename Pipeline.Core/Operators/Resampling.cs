@@ -15,18 +15,19 @@ public static class Resampling
     {
         ArgumentNullException.ThrowIfNull(source);
         if (up < 1 || down < 1) throw new PipelineException($"The resampling ratio {up}/{down} is invalid; give positive integers.");
-        return source.Resample(_ => (up, down));
+        return source.Resample(_ => (up, down), passThroughAtOne: false);
     }
 
     /// <summary>
     /// Resamples to <paramref name="targetRate"/> Hz. Both rates must be whole numbers of Hz (so the ratio is
-    /// rational); otherwise use <see cref="Resample(IObservable{SignalChunk}, int, int)"/>.
+    /// rational); otherwise use <see cref="Resample(IObservable{SignalChunk}, int, int)"/>. A stream already at the
+    /// target rate passes through unchanged (no filter runs over it).
     /// </summary>
     public static IObservable<SignalChunk> Resample(this IObservable<SignalChunk> source, double targetRate)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!(targetRate > 0)) throw new PipelineException($"The target rate {targetRate} Hz is not positive; give a rate in Hz.");
-        return source.Resample(rate => Ratio(rate, targetRate));
+        return source.Resample(rate => Math.Abs(rate - targetRate) <= 1e-9 ? (1, 1) : Ratio(rate, targetRate), passThroughAtOne: true);
     }
 
     /// <summary>The reduced ratio up/down that takes <paramref name="sourceRate"/> to <paramref name="targetRate"/>.</summary>
@@ -41,15 +42,17 @@ public static class Resampling
         return ((int)(a / g), (int)(b / g));
     }
 
-    private static IObservable<SignalChunk> Resample(this IObservable<SignalChunk> source, Func<double, (int Up, int Down)> ratio) =>
+    private static IObservable<SignalChunk> Resample(this IObservable<SignalChunk> source, Func<double, (int Up, int Down)> ratio, bool passThroughAtOne) =>
         Observable.Create<SignalChunk>(observer =>
         {
             StreamDescription? inDescription = null;
             StreamDescription? outDescription = null;
             PolyphaseResampler? resampler = null;
             SignalChunk? output = null;
+            var passThrough = false;
             return source.Subscribe(chunk =>
             {
+                SignalChunk emit;
                 try
                 {
                     if (!ReferenceEquals(chunk.Description, inDescription))
@@ -58,17 +61,26 @@ public static class Resampling
                             || inDescription.ChannelCount != chunk.Description.ChannelCount)
                         {
                             var (up, down) = ratio(chunk.Description.NominalRate);
-                            resampler = new PolyphaseResampler(up, down, chunk.Channels, chunk.Description.NominalRate);
+                            passThrough = passThroughAtOne && up == down;
+                            resampler = passThrough ? null : new PolyphaseResampler(up, down, chunk.Channels, chunk.Description.NominalRate);
                         }
-                        outDescription = chunk.Description.WithRate(resampler!.OutputRate);
+                        outDescription = passThrough ? chunk.Description : chunk.Description.WithRate(resampler!.OutputRate);
                         inDescription = chunk.Description;
                     }
-                    int capacity = resampler!.MaxOutputFrames(chunk.Frames);
-                    output ??= new SignalChunk(outDescription!, capacity);
-                    output.Reset(outDescription!, Math.Max(output.CapacityFrames, capacity));
-                    int produced = resampler.Process(chunk.Samples, chunk.TimestampSpan, chunk.Frames, output.Data, output.Timestamps);
-                    output.Reset(outDescription!, produced);
-                    output.ArrivalTicks = chunk.ArrivalTicks;
+                    if (passThrough)
+                    {
+                        emit = chunk;
+                    }
+                    else
+                    {
+                        int capacity = resampler!.MaxOutputFrames(chunk.Frames);
+                        output ??= new SignalChunk(outDescription!, capacity);
+                        output.Reset(outDescription!, Math.Max(output.CapacityFrames, capacity));
+                        int produced = resampler.Process(chunk.Samples, chunk.TimestampSpan, chunk.Frames, output.Data, output.Timestamps);
+                        output.Reset(outDescription!, produced);
+                        output.ArrivalTicks = chunk.ArrivalTicks;
+                        emit = output;
+                    }
                 }
                 catch (Exception e)
                 {
@@ -76,7 +88,7 @@ public static class Resampling
                     return;
                 }
                 // Chunks too short to complete an output frame produce nothing downstream.
-                if (output.Frames > 0) observer.OnNext(output);
+                if (emit.Frames > 0) observer.OnNext(emit);
             }, observer.OnError, observer.OnCompleted);
         });
 }

@@ -16,6 +16,13 @@ public sealed record SlidingWindowOptions
     /// <summary>The session name stamped on every window.</summary>
     public string Session { get; init; } = "";
 
+    /// <summary>Windows of the length <paramref name="card"/>'s model takes, every <paramref name="hopSeconds"/> seconds.</summary>
+    public static SlidingWindowOptions ForModel(Inference.ModelCard card, double hopSeconds = 0.25, string session = "")
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        return new SlidingWindowOptions { LengthSamples = card.Window.Samples, HopSeconds = hopSeconds, Session = session };
+    }
+
     /// <summary>The length and hop in samples for a stream at <paramref name="rate"/> Hz.</summary>
     public (int Length, int Hop) Resolve(double rate)
     {

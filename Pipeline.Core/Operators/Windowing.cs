@@ -7,7 +7,8 @@ namespace Pipeline.Core.Operators;
 /// Cuts a stream into overlapping (or spaced) windows, channel-major, ready as model input. Window k after
 /// a (re)start holds exactly frames [k·hop, k·hop + length) of the continuous segment, whatever the chunking.
 /// At a gap or backward timestamp step the buffer restarts, so no window spans a gap; the running
-/// <see cref="Window.Index"/> keeps counting. The emitted window is reused (clone it to keep it).
+/// <see cref="Window.Index"/> keeps counting, and the first window after a (re)start has
+/// <see cref="Window.StartsSegment"/> set. The emitted window is reused (clone it to keep it).
 /// </summary>
 public static class Windowing
 {
@@ -26,6 +27,7 @@ public static class Windowing
             int length = 0, hop = 0, pos = 0, channels = 0;
             long count = 0, nextStart = 0, index = 0;
             double period = 0, last = double.NaN;
+            bool fresh = true;
 
             return source.Subscribe(chunk =>
             {
@@ -41,7 +43,7 @@ public static class Windowing
                             channels = d.ChannelCount;
                             ring = new float[length * Math.Max(1, channels)];
                             times = new double[length];
-                            count = 0; nextStart = 0; pos = 0; last = double.NaN;
+                            count = 0; nextStart = 0; pos = 0; last = double.NaN; fresh = true;
                             period = d.IsRegular ? 1 / d.NominalRate : double.PositiveInfinity;
                         }
                         window = new Window(d, length, options.Session);
@@ -61,7 +63,7 @@ public static class Windowing
                     double t = ts[f];
                     if (!double.IsNaN(last) && GapRule.IsBreak(last, t, period))
                     {
-                        count = 0; nextStart = 0; pos = 0;
+                        count = 0; nextStart = 0; pos = 0; fresh = true;
                     }
                     last = t;
                     int src = f * channels;
@@ -84,6 +86,8 @@ public static class Windowing
                     w.EndTime = t;
                     w.NewestArrivalTicks = chunk.ArrivalTicks;
                     w.Index = index++;
+                    w.StartsSegment = fresh;
+                    fresh = false;
                     nextStart += hop;
                     observer.OnNext(w);
                 }

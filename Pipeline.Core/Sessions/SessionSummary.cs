@@ -15,6 +15,8 @@ public sealed record SessionSummary
     public long Windows { get; init; }
     /// <summary>Windows skipped because they held NaN or infinite samples.</summary>
     public long SkippedWindows { get; init; }
+    /// <summary>Windows dropped at a shared runner because the session's queue was full (live sessions only).</summary>
+    public long DroppedWindows { get; init; }
     /// <summary>Commands decided.</summary>
     public long Commands { get; init; }
     /// <summary>Gaps seen in the input.</summary>

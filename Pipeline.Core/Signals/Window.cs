@@ -7,7 +7,8 @@ namespace Pipeline.Core.Signals;
 /// </summary>
 /// <remarks>
 /// Like <see cref="SignalChunk"/>, a window handed to <c>OnNext</c> is only valid during that call: the
-/// windowing operator reuses it. Keep a <see cref="Clone"/> or copy <see cref="Data"/> into your own buffer.
+/// windowing operators reuse it. Keep a <see cref="Clone"/> (or use <see cref="Snapshots.Snapshot(IObservable{Window})"/>)
+/// or copy <see cref="Data"/> into your own buffer.
 /// </remarks>
 public sealed class Window
 {
@@ -48,6 +49,31 @@ public sealed class Window
     /// windows. <see cref="StartTime"/> is the first sample at or after cue + tmin, so it can be up to a sample later.
     /// </summary>
     public double CueTime { get; set; } = double.NaN;
+    /// <summary>
+    /// True for the first window of a continuous stretch of signal: the first window of all, and the first after a
+    /// gap or a backward time step. Decisions forget their history here.
+    /// </summary>
+    public bool StartsSegment { get; set; }
+    /// <summary>Start (LSL clock, s) of the event this window was cut for, e.g. a speech segment; NaN for sliding windows.</summary>
+    public double SegmentStart { get; set; } = double.NaN;
+    /// <summary>End (LSL clock, s) of the event this window was cut for; NaN for sliding windows.</summary>
+    public double SegmentEnd { get; set; } = double.NaN;
+
+    /// <summary>Copies everything but the values (times, index, session, label, cue, segment) from <paramref name="other"/>.</summary>
+    public void CopyInfoFrom(Window other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        StartTime = other.StartTime;
+        EndTime = other.EndTime;
+        NewestArrivalTicks = other.NewestArrivalTicks;
+        Session = other.Session;
+        Index = other.Index;
+        Label = other.Label;
+        CueTime = other.CueTime;
+        StartsSegment = other.StartsSegment;
+        SegmentStart = other.SegmentStart;
+        SegmentEnd = other.SegmentEnd;
+    }
 
     /// <summary>One channel's samples.</summary>
     public Span<float> Channel(int c) => Data.AsSpan(c * Samples, Samples);
@@ -55,10 +81,8 @@ public sealed class Window
     /// <summary>A deep copy that the caller owns.</summary>
     public Window Clone()
     {
-        var w = new Window(Description, Samples, Session)
-        {
-            StartTime = StartTime, EndTime = EndTime, NewestArrivalTicks = NewestArrivalTicks, Index = Index, Label = Label, CueTime = CueTime,
-        };
+        var w = new Window(Description, Samples, Session);
+        w.CopyInfoFrom(this);
         Data.CopyTo(w.Data, 0);
         return w;
     }

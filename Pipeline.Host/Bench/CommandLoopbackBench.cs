@@ -4,7 +4,7 @@ using Pipeline.Core.Decisions;
 using Pipeline.Core.Evaluation;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 using Pipeline.Lsl;
 using Pipeline.Sinks.Lsl;
 using Pipeline.Sources.Lsl;
@@ -38,7 +38,8 @@ internal static class CommandLoopbackBench
         var decisions = new DecisionOptions { WindowCount = 1, Threshold = 0, RefractorySeconds = 0 };
         using var commandSink = new LslCommandSink($"bench-commands-{id}", $"bench-commands-{id}", config);
         using var eeg = LslSource.Open(new LslSourceOptions(SourceId: info.SourceId, ResolveTimeout: 10, Config: config));
-        using var session = new DecodingSession(eeg.Description, new DecodingSettings { Session = "loopback", ModelPath = modelPath, Runner = runner, Decisions = decisions }, [commandSink]);
+        using var model = ModelRunner.Load(modelPath, runner);
+        var session = DecodingSession.Create(eeg.Description, new DecodingOptions { Session = "loopback", Decisions = decisions }, model);
 
         var found = LSL.ResolveByPred($"source_id='bench-commands-{id}'", 1, 10, config);
         if (found.Count == 0) throw new PipelineException("The benchmark's own command stream did not appear on loopback; check that 127.0.0.1 multicast works (see lsl_api.cfg).");
@@ -70,8 +71,7 @@ internal static class CommandLoopbackBench
         }) { IsBackground = true, Name = "command inlet" };
         receiver.Start();
 
-        using var running = session.Start(eeg.Chunks.Select(SourceEvent.FromChunk));
-        eeg.Start();
+        using var running = session.Start(eeg, commandSink);
 
         var channels = card.Channels.Count;
         var frames = new float[chunk * channels];

@@ -6,7 +6,8 @@ using Pipeline.Core.Evaluation;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Preprocessing;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Operators;
+using Pipeline.Core.Sessions;
 using Pipeline.Sources.Replay;
 
 namespace Pipeline.Host.Bench;
@@ -39,11 +40,11 @@ internal static class InferenceBench
         {
             using var rec = Recording.Open(recordingPath);
             var source = new ReplaySource(rec, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-            using var session = new DecodingSession(source.Description, new DecodingSettings { Session = "bench", ModelPath = modelPath, Runner = runnerOptions }, [],
-                run == 0 ? progress : null);
-            deviceName = session.Runner!.Device;
+            using var runner = ModelRunner.Load(modelPath, runnerOptions, run == 0 ? progress : null);
+            var session = DecodingSession.Create(source.Description, new DecodingOptions { Session = "bench" }, runner);
+            deviceName = runner.Device;
             var allocated = GC.GetAllocatedBytesForCurrentThread();
-            var summary = session.Run(source, CancellationToken.None);
+            var summary = session.Run(source);
             var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
             if (run == 0) continue;
             Append(model, session.ModelTime);
@@ -53,7 +54,7 @@ internal static class InferenceBench
             sessionBytes += used;
         }
 
-        var inputs = ModelInputs(modelPath, recordingPath, runnerOptions, 256);
+        var inputs = ModelInputs(modelPath, recordingPath, 256);
         var (ours, theirs, ourBytes, theirBytes) = Interleaved(modelPath, runnerOptions, inputs, (int)Math.Clamp(model.Count, 500, 4000));
 
         // The batching's own cost at batch 32: 32 sessions queue one window each, one batch runs them; everything the
@@ -90,22 +91,19 @@ internal static class InferenceBench
     private static InferenceBenchRow Row(string name, LatencyRecorder r, double bytes) =>
         new(name, r.Quantile(0.5), r.Quantile(0.99), r.Quantile(1), r.Count, bytes);
 
-    /// <summary>Up to <paramref name="max"/> windows exactly as the session hands them to the model (filtered, aligned, scaled).</summary>
-    private static List<float[]> ModelInputs(string modelPath, string recordingPath, ModelRunnerOptions runnerOptions, int max)
+    /// <summary>Up to <paramref name="max"/> windows exactly as a session hands them to the model: the card's preprocessing, its windows, its alignment.</summary>
+    private static List<float[]> ModelInputs(string modelPath, string recordingPath, int max)
     {
+        var card = ModelCard.Load(ModelCard.PathFor(modelPath));
         using var rec = Recording.Open(recordingPath);
         var source = new ReplaySource(rec, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-        using var session = new DecodingSession(source.Description, new DecodingSettings { Session = "inputs", ModelPath = modelPath, Runner = runnerOptions with { BatchSizes = [1], WarmUp = false } }, []);
-        var card = session.Runner!.Card;
-        var alignment = card.Preprocessing.Alignment?.Matrix is { } m ? new EuclideanAlignment(m.SelectMany(r => r).ToArray(), card.Channels.Count) : null;
         var scale = (float)card.Preprocessing.Scale;
         var inputs = new List<float[]>();
-        using (session.Windows(source.Where(e => e.Chunk is not null).Select(e => e.Chunk!)).Subscribe(w =>
+        var windows = source.Chunks().Preprocess(card).SlidingWindows(new SlidingWindowOptions { LengthSamples = card.Window.Samples, HopSeconds = 0.25 }).Align(card);
+        using (windows.Subscribe(w =>
         {
             if (inputs.Count >= max) return;
-            var x = new float[w.Data.Length];
-            if (alignment is not null) alignment.Apply(w.Data, x, w.Samples);
-            else w.Data.AsSpan().CopyTo(x);
+            var x = w.Data.AsSpan(0, card.Channels.Count * card.Window.Samples).ToArray();
             if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(x, scale, x);
             inputs.Add(x);
         }))

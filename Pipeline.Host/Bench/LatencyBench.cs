@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Reactive.Subjects;
-using Pipeline.Core.Decisions;
 using Pipeline.Core.Evaluation;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
 using Pipeline.Sources.Simulation;
 
 namespace Pipeline.Host.Bench;
@@ -101,8 +99,7 @@ internal static class LatencyBench
         {
             var origin = start + (long)(phases[k] * tick);
             var sink = new WindowEndLatency(origin);
-            var session = new DecodingSession(description, new DecodingSettings { Session = $"s{k}", ModelPath = settings.ModelPath, HopSeconds = settings.HopSeconds },
-                [sink], shared: shared);
+            var session = DecodingSession.Create(description, new DecodingOptions { Session = $"s{k}", HopSeconds = settings.HopSeconds }, shared);
             players[k] = new Player(session, sink, description, settings.ChunkFrames, (int)((long)k * loopFrames / Math.Max(1, sessions) % loopFrames), origin, rate);
         }
         try
@@ -229,7 +226,7 @@ internal static class LatencyBench
             _offset = offset;
             _origin = origin;
             _rate = rate;
-            _running = session.Start(_events);
+            _running = session.Start(_events, sink);
         }
 
         public DecodingSession Session { get; }
@@ -264,26 +261,22 @@ internal static class LatencyBench
             return pushed;
         }
 
-        public void Dispose()
-        {
-            _running.Dispose();
-            Session.Dispose();
-        }
+        public void Dispose() => _running.Dispose();
     }
 
     /// <summary>Latency from the moment a window's own last sample was due (its end time on the session's clock) to its prediction.</summary>
-    private sealed class WindowEndLatency(long origin) : IPipelineSink
+    private sealed class WindowEndLatency(long origin) : IObserver<SessionEvent>
     {
         // 4 windows a second: room for an hour of measuring without the 0.5 MB per session of the default ring.
         public LatencyRecorder Latency { get; } = new(16384);
 
-        public void OnPrediction(Prediction prediction) =>
-            Latency.Add((Stopwatch.GetTimestamp() - origin) * 1000.0 / Stopwatch.Frequency - prediction.EndTime * 1000.0);
+        public void OnNext(SessionEvent e)
+        {
+            if (e.Kind == SessionEventKind.Prediction)
+                Latency.Add((Stopwatch.GetTimestamp() - origin) * 1000.0 / Stopwatch.Frequency - e.Prediction!.EndTime * 1000.0);
+        }
 
-        public void OnCommand(Command command) { }
-        public void OnMarker(Marker marker) { }
-        public void OnGap(Gap gap) { }
-        public void OnCompleted(SessionSummary summary) { }
-        public void Dispose() { }
+        public void OnError(Exception error) { }
+        public void OnCompleted() { }
     }
 }

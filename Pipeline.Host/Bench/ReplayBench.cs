@@ -5,7 +5,7 @@ using Pipeline.Core.Evaluation;
 using Pipeline.Core.Features;
 using Pipeline.Core.Operators;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 using Pipeline.Sources.Replay;
 
 namespace Pipeline.Host.Bench;
@@ -109,12 +109,12 @@ internal static class ReplayBench
         {
             using var recording = Recording.Open(path);
             var source = new ReplaySource(recording, new ReplayOptions { Fast = true, Stream = streamName }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-            using var session = new DecodingSession(source.Description, new DecodingSettings { WindowSeconds = windowSeconds, HopSeconds = hopSeconds, Band = band, Notch = notch }, []);
+            var session = DecodingSession.Create(source.Description, new DecodingOptions { WindowSeconds = windowSeconds, HopSeconds = hopSeconds, Band = band, Notch = notch });
             long chunksSeen = 0;
             var counted = source.Do(e => { if (e.Chunk is not null) chunksSeen++; });
             var allocated = GC.GetAllocatedBytesForCurrentThread();
             var start = Stopwatch.GetTimestamp();
-            var summary = session.Run(counted, CancellationToken.None);
+            var summary = session.Run(counted);
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var used = GC.GetAllocatedBytesForCurrentThread() - allocated;
             if (run == 0) continue;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Core.Signals;
 using Pipeline.Lsl;
+using Pipeline.Sources.Lsl;
 
 namespace Pipeline.Host.Cli;
 
@@ -27,21 +28,6 @@ internal static class LslOptions
         }
     }
 
-    /// <summary>
-    /// Turns <c>type=EEG</c>, <c>name=BioSemi,type=EEG</c> or a raw XPath predicate (<c>name='X' and type='EEG'</c>) into
-    /// the predicate LSL's discovery evaluates.
-    /// </summary>
-    public static string Predicate(string text)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        if (text.Contains('\'') || text.Contains(" and ", StringComparison.Ordinal) || text.Contains(" or ", StringComparison.Ordinal)) return text;
-        var terms = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(term =>
-        {
-            var eq = term.IndexOf('=');
-            if (eq <= 0 || eq == term.Length - 1)
-                throw new PipelineException($"'{term}' is not a stream property; write it as key=value, e.g. type=EEG or name=BioSemi (or give an XPath predicate).");
-            return Pipeline.Lsl.StreamResolver.PropertyQuery(term[..eq].Trim(), term[(eq + 1)..].Trim());
-        });
-        return string.Join(" and ", terms);
-    }
+    /// <summary>The LSL predicate of <c>key=value</c> pairs or an XPath predicate (<see cref="LslQuery.Parse"/>).</summary>
+    public static string Predicate(string text) => LslQuery.Parse(text);
 }

@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Pipeline.Core.Audio;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Operators;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Sources.Lsl;
 using Pipeline.Sources.Replay;
 using Pipeline.Sources.Simulation;
 
@@ -104,10 +106,10 @@ internal static partial class ServiceConfigurationValidator
         if (pre.Channels is { Count: 0 }) errors.Add(new($"{p}.preprocessing.channels", "empty; leave it out to use the model's channels"));
 
         var d = s.Decisions ?? new();
-        if (d.Smooth < 1) errors.Add(new($"{p}.decisions.smooth", "must be at least 1 (1: no smoothing)"));
+        if (d.Smooth is { } smooth && smooth < 1) errors.Add(new($"{p}.decisions.smooth", "must be at least 1 (1: no smoothing)"));
         if (d.Vote is not ("mean" or "majority")) errors.Add(new($"{p}.decisions.vote", $"unknown vote '{d.Vote}' (expected mean or majority)"));
-        if (!(d.Threshold >= 0 && d.Threshold <= 1)) errors.Add(new($"{p}.decisions.threshold", "must be between 0 and 1"));
-        if (!(d.Refractory >= 0)) errors.Add(new($"{p}.decisions.refractory", "must not be negative"));
+        if (d.Threshold is { } threshold && !(threshold >= 0 && threshold <= 1)) errors.Add(new($"{p}.decisions.threshold", "must be between 0 and 1"));
+        if (d.Refractory is { } refractory && !(refractory >= 0)) errors.Add(new($"{p}.decisions.refractory", "must not be negative"));
         if (card is not null)
         {
             if (d.Rest is { } rest && !card.Classes.Contains(rest))
@@ -116,7 +118,8 @@ internal static partial class ServiceConfigurationValidator
                 if (!card.Classes.Contains(k)) errors.Add(new($"{p}.decisions.commands.{k}", $"'{k}' is not a class of the model ({string.Join(", ", card.Classes)})"));
         }
 
-        if (stream is not null) CheckStream(p, stream, pre, card, s.Model?.Path, errors);
+        if (stream is not null && stream.Type == SpeechAudio.StreamType) CheckSpeech(p, s, card, baseDirectory, errors);
+        else if (stream is not null) CheckStream(p, stream, pre, card, s.Model?.Path, errors);
 
         var sinks = s.Sinks ?? new();
         CheckOutput($"{p}.sinks.jsonl", sinks.Jsonl, baseDirectory, p, outputs, errors);
@@ -142,11 +145,9 @@ internal static partial class ServiceConfigurationValidator
                 errors.Add(new($"{p}.kind", $"missing (expected {string.Join(", ", SourceConfiguration.Kinds)})"));
                 return null;
             case "microphone":
-                if (Type.GetType("Pipeline.Sources.Audio.MicrophoneSource, Pipeline.Sources") is null)
-                    errors.Add(new($"{p}.kind", "microphone sources are not available in this build"));
-                else
-                    errors.Add(new($"{p}.kind", "microphone sources are not wired into the service yet"));
-                return null;
+                if (source.Device is { Length: 0 }) errors.Add(new($"{p}.device", "empty; give a device name from 'pipeline audio devices' or leave it out for the default"));
+                // The device itself is checked when the session starts (it may be plugged in later).
+                return SpeechAudio.Describe("microphone-" + id, "microphone");
             case "lsl":
                 if (new[] { source.Predicate, source.Name, source.Type, source.SourceId }.All(string.IsNullOrWhiteSpace))
                     errors.Add(new(p, "an lsl source needs predicate, name, type or sourceId"));
@@ -208,7 +209,7 @@ internal static partial class ServiceConfigurationValidator
         try
         {
             if (string.IsNullOrWhiteSpace(text)) throw new PipelineException("empty; give e.g. type=EEG");
-            ServiceSourceOptions.LslPredicate(text);
+            LslQuery.Parse(text);
         }
         catch (PipelineException e)
         {
@@ -237,9 +238,30 @@ internal static partial class ServiceConfigurationValidator
         }
     }
 
+    /// <summary>An audio source (a microphone or a WAV file) needs a speech keyword model and the VAD.</summary>
+    private static void CheckSpeech(string p, SessionConfiguration s, ModelCard? card, string baseDirectory, List<ConfigurationError> errors)
+    {
+        if (s.Model is null) errors.Add(new($"{p}.model", "an audio session needs a keyword model, e.g. { \"path\": \"models/ssl/kws-hconv.onnx\" }"));
+        else if (card is not null && !ServiceSourceOptions.IsSpeechModel(card))
+            errors.Add(new($"{p}.model.path", $"'{Path.GetFileName(s.Model.Path)}' is an EEG decoder; an audio session needs a keyword model such as models/ssl/kws-hconv.onnx"));
+        if (s.Model?.Vad is { } vad)
+        {
+            if (!File.Exists(ServicePaths.Resolve(baseDirectory, vad))) errors.Add(new($"{p}.model.vad", "file not found"));
+        }
+        else if (s.Model is not null && SileroVad.FindDefault() is null)
+            errors.Add(new($"{p}.model.vad", "the Silero VAD model was not found under models/silero-vad; give its path"));
+        if (s.Preprocessing is { } pre && (pre.Band is not null || pre.Notch is not null || pre.Resample is not null || pre.Window is not null || pre.Channels is not null))
+            errors.Add(new($"{p}.preprocessing", "an audio session has no preprocessing settings (16 kHz mono, VAD-gated one-second windows); leave it out"));
+    }
+
     /// <summary>The checks the model runner makes at start, made now for streams known before start.</summary>
     private static void CheckStream(string p, StreamDescription stream, PreprocessingConfiguration pre, ModelCard? card, string? modelPath, List<ConfigurationError> errors)
     {
+        if (card is not null && ServiceSourceOptions.IsSpeechModel(card))
+        {
+            errors.Add(new($"{p}.model.path", $"'{Path.GetFileName(modelPath)}' is a speech keyword model; an EEG session needs an EEG decoder such as models/dbconformer-demo.onnx"));
+            return;
+        }
         var rate = pre.Resample ?? stream.NominalRate;
         if (!(rate > 0)) { errors.Add(new($"{p}.source", $"the stream '{stream.Name}' has no regular sampling rate, so it cannot be cut into windows")); return; }
         var wanted = pre.Channels is { Count: > 0 } ch ? ch : card?.Channels;

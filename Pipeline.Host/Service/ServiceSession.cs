@@ -1,10 +1,8 @@
 using System.Reactive.Linq;
 using Microsoft.Extensions.Logging;
-using Pipeline.Core.Decisions;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
-using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -57,7 +55,7 @@ internal sealed class ServiceSession
     /// <summary>When the current run started (UTC), or null.</summary>
     public DateTime? StartedUtc { get; private set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
-    public long Drops => _decoder?.Drops() ?? 0;
+    public long Drops => _decoder?.Drops ?? 0;
 
     /// <summary>Starts a run on a new thread; false when it is already starting, running or stopping.</summary>
     public bool Start()
@@ -106,6 +104,10 @@ internal sealed class ServiceSession
             SourceSummary = source.Summary;
             NominalRate = source.Description.NominalRate;
             var counters = Counters;
+            // A live stream (LSL, a microphone, or a source at real pace) drops its oldest window when the shared model
+            // falls behind; a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
+            var blockWhenFull = _config.Source!.Kind is not ("lsl" or "microphone") && _config.Source.Speed > 1;
+            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
             var s = _config.Sinks ?? new();
             if (s.Console) sinks.Add(new ConsoleSink(new ConsoleSinkOptions(0, ShowMarkers: false)));
             if (s.Jsonl is { } j) sinks.Add(new JsonLinesSink(ServicePaths.Resolve(_baseDirectory, j)));
@@ -119,21 +121,14 @@ internal sealed class ServiceSession
                 sinks.Add(recorder);
             }
             sinks.Add(counters);
-            // A live stream (LSL, or a source at real pace) drops its oldest window when the shared model falls behind;
-            // a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
-            var blockWhenFull = _config.Source!.Kind != "lsl" && _config.Source.Speed > 1;
-            _decoder = SessionFactory.CreateDecoder(source.Description, Settings(), sinks, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
+            // The counters and the recording tap the source's events before the session sees them.
             var events = source.Events.Do(e =>
             {
                 counters.OnSourceEvent(e);
                 recorder?.OnSourceEvent(e);
             });
-            var opened = source;
-            _decoder.Session.Run(events, cancel, () =>
-            {
-                lock (_gate) if (_state == SessionState.Starting) SetState(SessionState.Running, null);
-                opened.Start();
-            });
+            lock (_gate) if (_state == SessionState.Starting) SetState(SessionState.Running, null);
+            _decoder.Session.Run(events, sinks, cancel);
             Close(sinks, source);
             sinks.Clear();
             source = null;
@@ -166,33 +161,6 @@ internal sealed class ServiceSession
         foreach (var sink in sinks) sink.Dispose();
         _decoder?.Dispose();
         source?.Dispose();
-    }
-
-    private DecodingSettings Settings()
-    {
-        var pre = _config.Preprocessing ?? new();
-        var d = _config.Decisions ?? new();
-        return new DecodingSettings
-        {
-            Session = Id,
-            WindowSeconds = pre.Window,
-            HopSeconds = pre.Hop,
-            Band = pre.Band is [var lo, var hi] ? (lo, hi) : null,
-            Notch = pre.Notch,
-            Channels = pre.Channels is { Count: > 0 } ch ? ch : null,
-            ResampleTo = pre.Resample,
-            ModelPath = _config.Model?.Path is { } m ? ServicePaths.Resolve(_baseDirectory, m) : null,
-            Runner = new() { Device = ServiceSourceOptions.Device(_config.Model?.Device) },
-            Decisions = new DecisionOptions
-            {
-                WindowCount = d.Smooth,
-                Smoothing = d.Vote == "majority" ? SmoothingMode.Majority : SmoothingMode.Mean,
-                Threshold = d.Threshold,
-                RefractorySeconds = d.Refractory,
-                RestClass = d.Rest,
-                CommandNames = d.Commands ?? new Dictionary<string, string>(),
-            },
-        };
     }
 
     // Called under _gate: one log line per state change, never per sample or window.

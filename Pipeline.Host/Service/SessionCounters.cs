@@ -40,7 +40,7 @@ internal sealed class SessionCounters : IPipelineSink
     public void OnSourceEvent(SourceEvent e)
     {
         if (e.Chunk is { } c) Volatile.Write(ref _frames, _frames + c.Frames);
-        else Volatile.Write(ref _markers, _markers + 1);
+        else if (e.IsMarker) Volatile.Write(ref _markers, _markers + 1);
     }
 
     /// <summary>Updates <see cref="InputRateHz"/> from the frames since the last call (the host calls it about once a second).</summary>

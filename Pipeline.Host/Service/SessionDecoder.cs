@@ -1,14 +1,16 @@
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 
 namespace Pipeline.Host.Service;
 
-/// <summary>A session's decoder and its count of dropped windows (windows the inference queue could not take in time).</summary>
-internal sealed record SessionDecoder(DecodingSession Session, Func<long> Drops, IDisposable? RunnerLease) : IDisposable
+/// <summary>A session's decoder and what it holds: the lease on its shared runner and, for speech, its VAD.</summary>
+internal sealed record SessionDecoder(DecodingSession Session, params IDisposable[] Owned) : IDisposable
 {
+    /// <summary>Windows the inference queue could not take in time.</summary>
+    public long Drops => Session.Dropped;
+
     /// <inheritdoc />
     public void Dispose()
     {
-        Session.Dispose();
-        RunnerLease?.Dispose();
+        foreach (var d in Owned) d.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Pipeline.Core.Audio;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
@@ -6,32 +7,52 @@ using Pipeline.Host.Sessions;
 namespace Pipeline.Host.Service;
 
 /// <summary>
-/// The one place where the service turns settings into a decoder. Sessions that share a model and device get one
-/// shared batching runner (<see cref="SharedRunnerPool"/>); the rest of the service only sees <see cref="SessionDecoder"/>.
+/// The one place where the service turns a session's configuration into a decoder. Sessions that share a model and
+/// device get one shared batching runner (<see cref="SharedRunnerPool"/>), EEG and speech alike; the rest of the
+/// service only sees <see cref="SessionDecoder"/>.
 /// </summary>
 internal static class SessionFactory
 {
     /// <summary>Builds the decoder for a stream; checks the stream against the model card (throws <see cref="PipelineException"/>).</summary>
-    /// <param name="stream">The source's stream.</param>
-    /// <param name="settings">The session's decoding settings.</param>
-    /// <param name="sinks">Its sinks.</param>
+    /// <param name="source">The opened source.</param>
+    /// <param name="config">The session's configuration.</param>
+    /// <param name="baseDirectory">Where relative paths start.</param>
     /// <param name="log">Where the device and batching lines go.</param>
     /// <param name="blockWhenFull">False for live sources (a full queue drops the oldest window); true for sources that
-    /// run as fast as possible, which should wait instead.</param>
-    public static SessionDecoder CreateDecoder(StreamDescription stream, DecodingSettings settings, IReadOnlyList<IPipelineSink> sinks, Action<string> log, bool blockWhenFull = false)
+    /// run faster than real time, which should wait instead.</param>
+    public static SessionDecoder Create(SessionSource source, SessionConfiguration config, string baseDirectory, Action<string> log, bool blockWhenFull)
     {
-        if (settings.ModelPath is null)
+        var id = config.Id!;
+        var device = new ModelRunnerOptions { Device = ServiceSourceOptions.Device(config.Model?.Device) };
+        var modelPath = config.Model?.Path is { } m ? ServicePaths.Resolve(baseDirectory, m) : null;
+        if (source.IsAudio)
         {
-            var plain = new DecodingSession(stream, settings, sinks, log);
-            return new SessionDecoder(plain, static () => 0, null);
+            if (modelPath is null) throw new PipelineException("An audio session needs a keyword model (model.path, e.g. models/ssl/kws-hconv.onnx).");
+            var vadPath = config.Model?.Vad is { } v ? ServicePaths.Resolve(baseDirectory, v) : SileroVad.FindDefault()
+                ?? throw new PipelineException("The Silero VAD model was not found under models/silero-vad; set model.vad to the path of silero_vad.onnx.");
+            var vad = SileroVad.Load(vadPath);
+            SharedRunnerPool.Lease? speechLease = null;
+            try
+            {
+                speechLease = SharedRunnerPool.AcquireSpeech(modelPath, device, new BatchingOptions(), log);
+                var speech = DecodingSession.CreateSpeech(source.Description, ServiceSourceOptions.Speech(config, blockWhenFull), vad, speechLease.Runner);
+                return new SessionDecoder(speech, speechLease, vad);
+            }
+            catch
+            {
+                speechLease?.Dispose();
+                vad.Dispose();
+                throw;
+            }
         }
+        var options = ServiceSourceOptions.Decoding(config, blockWhenFull);
+        if (modelPath is null) return new SessionDecoder(DecodingSession.Create(source.Description, options));
         // Every session of a model shares one batching runner (one inference thread, micro-batches across
-        // sessions); a full queue drops that session's oldest window, counted here.
-        var lease = SharedRunnerPool.Acquire(settings.ModelPath, settings.Runner, new BatchingOptions(), log);
+        // sessions); a full queue drops that session's oldest window, counted by the session.
+        var lease = SharedRunnerPool.Acquire(modelPath, device, new BatchingOptions(), log);
         try
         {
-            var session = new DecodingSession(stream, settings, sinks, log, lease.Runner, blockWhenFull);
-            return new SessionDecoder(session, () => session.Dropped, lease);
+            return new SessionDecoder(DecodingSession.Create(source.Description, options, lease.Runner), lease);
         }
         catch
         {

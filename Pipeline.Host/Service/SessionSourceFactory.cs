@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Reactive.Concurrency;
-using System.Reactive.Disposables;
-using System.Reactive.Linq;
 using Pipeline.Core.Signals;
+using Pipeline.Sources.Audio;
 using Pipeline.Sources.Lsl;
 using Pipeline.Sources.Replay;
 using Pipeline.Sources.Simulation;
@@ -20,7 +19,7 @@ internal static class SessionSourceFactory
         "simulator" => OpenSimulator(source, sessionId),
         "replay" => OpenReplay(source, baseDirectory, sessionId),
         "lsl" => OpenLsl(source),
-        "microphone" => throw new PipelineException("Microphone sources are not available in this build; use lsl, replay or simulator."),
+        "microphone" => OpenMicrophone(source, sessionId),
         _ => throw new PipelineException($"Unknown source kind '{source.Kind}'; use lsl, replay, simulator or microphone."),
     };
 
@@ -29,7 +28,7 @@ internal static class SessionSourceFactory
         var thread = PacingThread(sessionId);
         var sim = new SimulatorSource(ServiceSourceOptions.Simulation(s, sessionId), new SimulatorSourceOptions { Speed = s.Speed, DurationSeconds = s.Duration }, thread);
         var d = sim.Description;
-        return new SessionSource(d, sim, $"simulator seed {s.Seed}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz, {s.Speed.ToString("G", Inv)}x", null, thread);
+        return new SessionSource(d, sim, $"simulator seed {s.Seed}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz, {s.Speed.ToString("G", Inv)}x", thread);
     }
 
     private static SessionSource OpenReplay(SourceConfiguration s, string baseDirectory, string sessionId)
@@ -40,10 +39,10 @@ internal static class SessionSourceFactory
         {
             var thread = PacingThread(sessionId);
             owned.Add(thread);
-            var replay = new ReplaySource(recording, new ReplayOptions { Speed = s.Speed, Stream = s.Stream }, thread);
+            var replay = new ReplaySource(recording, new ReplayOptions { Speed = s.Speed, Stream = s.Stream, Loop = s.Loop }, thread);
             var d = replay.Description;
-            var events = s.Loop ? Loop(replay, replay.Stream) : replay;
-            return new SessionSource(d, events, $"replay {s.File} ('{d.Name}', {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz), {s.Speed.ToString("G", Inv)}x{(s.Loop ? ", looped" : "")}", null, [.. owned]);
+            var what = recording is WavRecording ? "audio" : $"{d.ChannelCount} channels";
+            return new SessionSource(d, replay, $"replay {s.File} ('{d.Name}', {what} at {d.NominalRate.ToString("G", Inv)} Hz), {s.Speed.ToString("G", Inv)}x{(s.Loop ? ", looped" : "")}", [.. owned]);
         }
         catch
         {
@@ -61,82 +60,16 @@ internal static class SessionSourceFactory
 
     private static SessionSource OpenLsl(SourceConfiguration s)
     {
-        var eeg = LslSource.Open(new LslSourceOptions(s.Name, s.Type, s.SourceId, s.Predicate is { } p ? ServiceSourceOptions.LslPredicate(p) : null, s.ResolveTimeout));
-        LslSource? cues = null;
-        try
-        {
-            if (eeg.Description.Format == ValueFormat.String)
-                throw new PipelineException($"The LSL stream '{eeg.Description.Name}' carries text markers, not signals; point the source at the EEG stream and 'markers' at this one.");
-            if (s.Markers is { } m) cues = LslSource.Open(new LslSourceOptions(Predicate: ServiceSourceOptions.LslPredicate(m), ResolveTimeout: s.ResolveTimeout));
-            // Chunks and cues come from different threads: one ordered event stream.
-            var events = Observable.Merge(
-                    eeg.Chunks.Select(SourceEvent.FromChunk),
-                    cues?.Markers.Select(SourceEvent.FromMarker) ?? Observable.Never<SourceEvent>())
-                .Synchronize();
-            var d = eeg.Description;
-            var owned = cues is null ? new IDisposable[] { eeg } : [cues, eeg];
-            return new SessionSource(d, events, $"lsl '{d.Name}' ({d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz){(cues is null ? "" : $" with cues from '{cues.Description.Name}'")}",
-                () => { eeg.Start(); cues?.Start(); }, owned);
-        }
-        catch
-        {
-            cues?.Dispose();
-            eeg.Dispose();
-            throw;
-        }
+        var source = LslCuedSource.Open(
+            new LslSourceOptions(s.Name, s.Type, s.SourceId, s.Predicate is { } p ? LslQuery.Parse(p) : null, s.ResolveTimeout),
+            s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.ResolveTimeout) : null);
+        var d = source.Description;
+        return new SessionSource(d, source, $"lsl '{d.Name}' ({d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz){(source.Cues is { } cues ? $" with cues from '{cues.Description.Name}'" : "")}", source);
     }
 
-    /// <summary>
-    /// Plays a replay again and again; each lap's timestamps (and markers) are shifted by the recording's length, so
-    /// time keeps rising and the session sees one continuous stream.
-    /// </summary>
-    internal static IObservable<SourceEvent> Loop(IObservable<SourceEvent> replay, RecordedStream stream)
+    private static SessionSource OpenMicrophone(SourceConfiguration s, string sessionId)
     {
-        var period = stream.Duration + (stream.Description.NominalRate > 0 ? 1 / stream.Description.NominalRate : 0);
-        return Observable.Create<SourceEvent>(observer =>
-        {
-            var lap = 0;
-            var stopped = false;
-            var current = new SerialDisposable();
-            SignalChunk? shifted = null;
-            void Subscribe()
-            {
-                var offset = lap * period;
-                current.Disposable = replay.Subscribe(
-                    e =>
-                    {
-                        if (offset == 0) { observer.OnNext(e); return; }
-                        if (e.Chunk is { } c)
-                        {
-                            // The source reuses its chunk; shift a copy of our own, reused across chunks.
-                            shifted ??= new SignalChunk(c.Description, c.Frames);
-                            shifted.Reset(c.Description, c.Frames);
-                            c.Samples.CopyTo(shifted.Samples);
-                            var ts = shifted.TimestampSpan;
-                            var src = c.TimestampSpan;
-                            for (var i = 0; i < ts.Length; i++) ts[i] = src[i] + offset;
-                            shifted.ArrivalTicks = c.ArrivalTicks;
-                            observer.OnNext(SourceEvent.FromChunk(shifted));
-                        }
-                        else
-                        {
-                            observer.OnNext(SourceEvent.FromMarker(e.Marker with { Timestamp = e.Marker.Timestamp + offset }));
-                        }
-                    },
-                    observer.OnError,
-                    () =>
-                    {
-                        if (stopped) return;
-                        lap++;
-                        Subscribe();
-                    });
-            }
-            Subscribe();
-            return Disposable.Create(() =>
-            {
-                stopped = true;
-                current.Dispose();
-            });
-        });
+        var mic = Microphone.Open(new MicrophoneOptions { Device = s.Device, Server = s.Server, StreamName = "microphone-" + sessionId });
+        return new SessionSource(mic.Description, mic, $"microphone '{mic.DeviceName}' (16 kHz mono)", mic);
     }
 }

@@ -23,8 +23,14 @@ internal sealed record SourceConfiguration
     /// <summary>lsl: seconds to look for the streams at start.</summary>
     public double ResolveTimeout { get; init; } = 10;
 
+    // microphone
+    /// <summary>microphone: the capture device (a name from 'pipeline audio devices'; default: the system's).</summary>
+    public string? Device { get; init; }
+    /// <summary>microphone: the PulseAudio server (default: $PULSE_SERVER or the user's).</summary>
+    public string? Server { get; init; }
+
     // replay
-    /// <summary>replay: an XDF or EDF/BDF file.</summary>
+    /// <summary>replay: an XDF, EDF/BDF or GDF file, or a WAV file (an audio session).</summary>
     public string? File { get; init; }
     /// <summary>replay: the signal stream, by name or index (default: the main EEG stream).</summary>
     public string? Stream { get; init; }

@@ -1,24 +1,33 @@
+using Pipeline.Core.Audio;
 using Pipeline.Core.Inference;
 
 namespace Pipeline.Host.Sessions;
 
 /// <summary>
 /// One <see cref="BatchingModelRunner"/> per model file and device, shared by every session of the process that uses
-/// that model: sessions lease it, and the last lease to end disposes it.
+/// that model (EEG decoders and speech keyword models alike): sessions lease it, and the last lease to end disposes it.
 /// </summary>
 internal static class SharedRunnerPool
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<(string Model, ExecutionDevice Device), Entry> Runners = [];
 
-    /// <summary>Leases the shared runner for a model and device, loading and warming it on first use.</summary>
-    public static Lease Acquire(string modelPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log)
+    /// <summary>Leases the shared runner for an EEG model and device, loading and warming it on first use.</summary>
+    public static Lease Acquire(string modelPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log) =>
+        Acquire(modelPath, runner.Device, () => BatchingModelRunner.Load(modelPath, runner, batching, log));
+
+    /// <summary>Leases the shared runner for a speech keyword model (its upstream chained to its head) and device.</summary>
+    public static Lease AcquireSpeech(string headPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log) =>
+        Acquire(headPath, runner.Device, () => BatchingModelRunner.Start(
+            SslKeywordModel.Load(headPath, null, runner with { BatchSizes = [1, 2, 4, 8] }, log), batching, log));
+
+    private static Lease Acquire(string modelPath, ExecutionDevice device, Func<BatchingModelRunner> load)
     {
-        var key = (Path.GetFullPath(modelPath), runner.Device);
+        var key = (Path.GetFullPath(modelPath), device);
         lock (Gate)
         {
             if (!Runners.TryGetValue(key, out var entry))
-                Runners[key] = entry = new Entry(BatchingModelRunner.Load(modelPath, runner, batching, log));
+                Runners[key] = entry = new Entry(load());
             entry.Leases++;
             return new Lease(key, entry.Runner);
         }
@@ -32,6 +41,12 @@ internal static class SharedRunnerPool
             Runners.Remove(key);
             entry.Runner.Dispose();
         }
+    }
+
+    /// <summary>Runners loaded now (for tests: every lease returned means none).</summary>
+    public static int Count
+    {
+        get { lock (Gate) return Runners.Count; }
     }
 
     private sealed class Entry(BatchingModelRunner runner)

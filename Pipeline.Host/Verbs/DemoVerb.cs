@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
-using Pipeline.Host.Sessions;
+using Pipeline.Core.Sessions;
 using Pipeline.Sources.Replay;
 
 namespace Pipeline.Host.Verbs;
@@ -27,7 +27,8 @@ internal static class DemoVerb
             {
                 Path = recording,
                 Replay = new ReplayOptions { Speed = parse.GetValue(speed) },
-                Decoding = new DecodingSettings { Session = "demo", ModelPath = model },
+                ModelPath = model,
+                Decoding = new DecodingOptions { Session = "demo" },
                 Quiet = model is not null,
             });
         }));

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reactive.Linq;
-using System.Text.Json;
 using Pipeline.Core.Audio;
 using Pipeline.Core.Inference;
+using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
-using Pipeline.Lsl;
+using Pipeline.Sinks.Console;
+using Pipeline.Sinks.Files;
 using Pipeline.Sources.Audio;
+using Pipeline.Sources.Replay;
 using Spectre.Console;
 
 namespace Pipeline.Host.Verbs;
@@ -39,7 +40,7 @@ internal static class ListenVerb
         var threshold = new Option<double>("--threshold") { Description = "Class probability needed for a command.", DefaultValueFactory = _ => 0.5 };
         var refractory = new Option<double>("--refractory") { Description = "Seconds after a command in which no other is emitted.", DefaultValueFactory = _ => 0.3 };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: at Ctrl+C)." };
-        var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment as one JSON line to this file." };
+        var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
         var compute = new Option<string>("--compute") { Description = "Where the models run: cpu, cuda or auto (cuda when it works, else cpu; says which).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("listen", """
@@ -88,11 +89,13 @@ internal static class ListenVerb
         public double Refractory { get; init; } = 0.3;
         public double? Duration { get; init; }
         public string? JsonLinesPath { get; init; }
+        public string? CsvPath { get; init; }
+        public string Session { get; init; } = "listen";
         public int Threads { get; init; } = 1;
         public ExecutionDevice Compute { get; init; } = ExecutionDevice.Cpu;
     }
 
-    /// <summary>Loads the models and the VAD, runs the audio session through the batching runner, prints the summary.</summary>
+    /// <summary>Loads the models and the VAD, opens the microphone or the file, runs the speech session through the batching runner.</summary>
     internal static int Execute(ListenRequest request)
     {
         var vadPath = request.VadPath ?? SileroVad.FindDefault()
@@ -103,70 +106,50 @@ internal static class ListenVerb
             line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
         // The upstream and the head run in the batching runner that serves every audio session of this model.
         using var runner = BatchingModelRunner.Start(kws, new BatchingOptions());
-        using var silero = SileroVad.Load(vadPath);
-        var live = request.WavPath is null || request.Paced;
-        var options = new AudioSessionOptions
+        using var vad = SileroVad.Load(vadPath);
+        console.MarkupLine($"[grey]model {Markup.Escape(kws.HeadPath)} ({Markup.Escape(kws.HeadCard.Architecture)}), upstream {Markup.Escape(kws.UpstreamPath)} ({kws.Layers} hidden states x {kws.Dim})[/]");
+        using var source = OpenSource(request, console);
+        var session = DecodingSession.CreateSpeech(source.Description, new AudioSessionOptions
         {
+            Session = request.Session,
             Vad = new VadOptions { Threshold = request.VadThreshold },
             Decision = new AudioSessionOptions().Decision with { Threshold = request.Threshold, RefractorySeconds = request.Refractory },
-            Live = live,
-        };
-        using var session = new AudioKeywordSession(runner, silero, options, LslClock.LocalClock);
-        return Listen(session, kws, request.WavPath, request.Paced, request.Device, request.Server, request.Duration, request.JsonLinesPath);
+            Live = request.WavPath is null || request.Paced,
+        }, vad, runner);
+        var sinks = new List<IPipelineSink> { new SpeechConsoleSink(console) };
+        try
+        {
+            if (request.JsonLinesPath is { } j) sinks.Add(new JsonLinesSink(j));
+            if (request.CsvPath is { } c) sinks.Add(new CsvSink(c));
+            using var cancel = new ConsoleCancellation(request.WavPath is null ? request.Duration : null);
+            session.Run(source.Events, sinks, cancel.Token);
+            return 0;
+        }
+        finally
+        {
+            foreach (var s in sinks) s.Dispose();
+        }
     }
 
-    private static int Listen(AudioKeywordSession session, SslKeywordModel kws, string? wav, bool paced, string? device, string? server, double? duration, string? jsonlPath)
+    /// <summary>The microphone, or the WAV file replayed (paced like a microphone, or as fast as possible).</summary>
+    private static AudioSource OpenSource(ListenRequest request, IAnsiConsole console)
     {
-        var console = AnsiConsole.Console;
-        using var jsonl = jsonlPath is null ? null : new StreamWriter(jsonlPath);
-        var latencies = new List<double>();
-        session.Detected += d =>
+        if (request.WavPath is { } wav)
         {
-            lock (latencies) latencies.Add(d.LatencySeconds);
-            var what = d.Command is null ? $"[grey]{Markup.Escape(d.Label)}[/]" : $"[bold green]{Markup.Escape(d.Command)}[/]";
-            console.MarkupLine($"{d.Segment.Start.ToString("F2", Inv),9} s  {what}  p={d.Confidence.ToString("F2", Inv)}  speech {d.Segment.Seconds.ToString("F2", Inv)} s  latency {(d.LatencySeconds * 1000).ToString("F0", Inv)} ms (inference {(d.InferenceSeconds * 1000).ToString("F0", Inv)} ms)");
-            jsonl?.WriteLine(JsonSerializer.Serialize(new
-            {
-                label = d.Label, confidence = d.Confidence, command = d.Command, start = d.Segment.Start, end = d.Segment.End,
-                label_time = d.LabelTime, latency_ms = d.LatencySeconds * 1000, inference_ms = d.InferenceSeconds * 1000,
-                probabilities = kws.Classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => d.Probabilities[x.i]),
-            }));
-            jsonl?.Flush();
-        };
-        console.MarkupLine($"[grey]model {Markup.Escape(kws.HeadPath)} ({Markup.Escape(kws.HeadCard.Architecture)}), upstream {Markup.Escape(kws.UpstreamPath)} ({kws.Layers} hidden states x {kws.Dim})[/]");
-        if (wav is not null)
-        {
-            var source = WavFileSource.Open(wav);
-            console.MarkupLine($"[grey]{Markup.Escape(wav)}: {source.Seconds.ToString("F2", Inv)} s, {source.OriginalRate} Hz x {source.OriginalChannels} → 16 kHz mono[/]");
-            // As fast as possible, times are seconds into the file; paced, the file stands in for a microphone (LSL clock).
-            source.Chunks(SpeechAudio.ChunkSamples, paced, startTime: paced ? double.NaN : 0).Do(session.Push).LastOrDefaultAsync().Wait();
+            var recording = WavRecording.Open(wav);
+            var audio = recording.Audio;
+            console.MarkupLine($"[grey]{Markup.Escape(wav)}: {audio.Seconds.ToString("F2", Inv)} s, {audio.OriginalRate} Hz x {audio.OriginalChannels} → 16 kHz mono[/]");
+            return new AudioSource(audio.Description, new ReplaySource(recording, new ReplayOptions { Fast = !request.Paced }), recording);
         }
-        else
-        {
-            using var mic = Microphone.Open(new MicrophoneOptions { Device = device, Server = server });
-            console.MarkupLine($"[grey]listening on '{Markup.Escape(mic.DeviceName)}'{(duration is { } d ? $" for {d.ToString(Inv)} s" : " (Ctrl+C stops)")}[/]");
-            using var done = new ManualResetEventSlim();
-            Exception? failure = null;
-            using var sub = mic.Chunks.Subscribe(session.Push, e => { failure = e; done.Set(); }, done.Set);
-            ConsoleCancelEventHandler stop = (_, e) => { e.Cancel = true; done.Set(); };
-            Console.CancelKeyPress += stop;
-            mic.Start();
-            if (duration is { } seconds) done.Wait(TimeSpan.FromSeconds(seconds));
-            else done.Wait();
-            Console.CancelKeyPress -= stop;
-            if (failure is not null) throw failure;
-        }
-        session.Complete();
-        if (session.Dropped > 0) console.MarkupLine($"[yellow]{session.Dropped} segment(s) dropped: the model could not keep up[/]");
-        lock (latencies) latencies.Sort();
-        if (latencies.Count > 0)
-            console.MarkupLine($"{latencies.Count} segment(s); latency end of speech → label: p50 {(Percentile(latencies, 0.5) * 1000).ToString("F0", Inv)} ms, p99 {(Percentile(latencies, 0.99) * 1000).ToString("F0", Inv)} ms, max {(latencies[^1] * 1000).ToString("F0", Inv)} ms");
-        else
-            console.MarkupLine("no speech was detected.");
-        return 0;
+        var mic = Microphone.Open(new MicrophoneOptions { Device = request.Device, Server = request.Server });
+        console.MarkupLine($"[grey]listening on '{Markup.Escape(mic.DeviceName)}'{(request.Duration is { } d ? $" for {d.ToString(Inv)} s" : " (Ctrl+C stops)")}[/]");
+        return new AudioSource(mic.Description, mic, mic);
     }
 
-    private static double Percentile(List<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+    private sealed record AudioSource(StreamDescription Description, IObservable<SourceEvent> Events, IDisposable Owner) : IDisposable
+    {
+        public void Dispose() => Owner.Dispose();
+    }
 
     private static Command CreateAudio()
     {

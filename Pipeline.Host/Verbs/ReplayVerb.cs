@@ -1,11 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Reactive;
+using System.Reactive.Linq;
+using Pipeline.Core.Inference;
+using Pipeline.Core.Operators;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
-using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
+using Pipeline.Sinks.Lsl;
 using Pipeline.Sources.Replay;
 using Spectre.Console;
 
@@ -58,7 +62,7 @@ internal static class ReplayVerb
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
                 throw new PipelineException("--fast and --speed contradict each other; give one of them.");
-            if (IsWav(parse.GetValue(file)!))
+            if (RecordingFormats.IsWav(parse.GetValue(file)!))
             {
                 // Speech: the same path as 'pipeline listen --file', paced like a microphone unless --fast.
                 if (parse.GetValue(model) is not { } speechModel)
@@ -72,6 +76,8 @@ internal static class ReplayVerb
                     WavPath = parse.GetValue(file),
                     Paced = !parse.GetValue(fast),
                     JsonLinesPath = parse.GetValue(outJsonl),
+                    CsvPath = parse.GetValue(csv),
+                    Session = "replay",
                     Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
                 });
             }
@@ -82,7 +88,7 @@ internal static class ReplayVerb
                 return PublishToLsl(parse.GetValue(file)!, new ReplayOptions { Speed = parse.GetValue(speed) ?? 1, ChunkFrames = parse.GetValue(chunk), Stream = parse.GetValue(stream) },
                     parse.GetValue(waitConsumers), LslOptions.Load(parse.GetValue(lslConfig)));
             }
-            var request = new ReplayRequest
+            return Execute(new ReplayRequest
             {
                 Path = parse.GetValue(file)!,
                 Replay = new ReplayOptions
@@ -92,48 +98,35 @@ internal static class ReplayVerb
                     ChunkFrames = parse.GetValue(chunk),
                     Stream = parse.GetValue(stream),
                 },
-                Decoding = new DecodingSettings
+                ModelPath = parse.GetValue(model),
+                Runner = new() { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
+                Decoding = new DecodingOptions
                 {
-                    ModelPath = parse.GetValue(model),
+                    Session = "replay",
                     WindowSeconds = parse.GetValue(window),
                     HopSeconds = parse.GetValue(hop),
                     Band = CommonOptions.ParseBand(parse.GetValue(band)),
                     Notch = parse.GetValue(notch),
                     Channels = CommonOptions.ParseList(parse.GetValue(channels)),
                     ResampleTo = parse.GetValue(resample),
-                    Runner = new() { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
                     Decisions = decisions.Parse(parse),
                 },
                 JsonLinesPath = parse.GetValue(outJsonl),
                 CsvPath = parse.GetValue(csv),
                 Quiet = parse.GetValue(quiet),
-            };
-            return Execute(request);
+            });
         }));
         return command;
     }
 
-    /// <summary>A WAV file (by its RIFF/WAVE header, or by its extension when it cannot be read).</summary>
-    internal static bool IsWav(string path)
-    {
-        try
-        {
-            using var f = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[12];
-            if (f.ReadAtLeast(head, 12, throwOnEndOfStream: false) == 12)
-                return head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WAVE"u8);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>What to replay and where the results go.</summary>
+    /// <summary>What to replay, through which model, and where the results go.</summary>
     internal sealed record ReplayRequest
     {
         public required string Path { get; init; }
         public required ReplayOptions Replay { get; init; }
-        public required DecodingSettings Decoding { get; init; }
+        public required DecodingOptions Decoding { get; init; }
+        public string? ModelPath { get; init; }
+        public ModelRunnerOptions Runner { get; init; } = new();
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
@@ -144,25 +137,15 @@ internal static class ReplayVerb
     {
         using var recording = Recording.Open(path);
         var source = new ReplaySource(recording, options);
-        using var publisher = new LslPublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description.NominalRate), config);
+        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config);
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
         if (wait > 0 && !publisher.WaitForConsumers(wait))
             console.MarkupLine($"[yellow]no consumer connected within {wait.ToString("G", Inv)} s; playing anyway[/]");
-        using var cancel = new CancellationTokenSource();
-        using var done = new ManualResetEventSlim();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            using var sub = source.Subscribe(publisher.OnNext, e => { publisher.OnError(e); done.Set(); }, done.Set);
-            try { done.Wait(cancel.Token); } catch (OperationCanceledException) { }
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var cancel = new ConsoleCancellation();
+        // Played to its end (or Ctrl+C): the publisher observes the replay; Wait returns when it completes.
+        source.TakeUntilCancelled(cancel.Token).Do(publisher).Select(static _ => Unit.Default).DefaultIfEmpty().Wait();
         if (publisher.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         console.MarkupLine($"sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers");
         return UserError.CheckDamage(path, recording.Warnings);
@@ -175,36 +158,27 @@ internal static class ReplayVerb
         using var recording = Recording.Open(request.Path);
         var source = new ReplaySource(recording, request.Replay);
         var stream = source.Stream;
-        // The session keeps a reference to this list: sinks are added once the stream has been checked.
+        using var model = request.ModelPath is { } path ? ModelRunner.Load(path, request.Runner, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
+        var session = DecodingSession.Create(stream.Description, request.Decoding, model);
+        var windowSeconds = session.WindowSamples / session.Rate;
+        if (stream.FrameCount * session.Rate / stream.Description.NominalRate < session.WindowSamples)
+            throw new PipelineException($"The window of {windowSeconds.ToString("G4", Inv)} s is longer than the stream '{stream.Description.Name}' ({(stream.FrameCount / stream.Description.NominalRate).ToString("F1", Inv)} s), so no window can be cut; choose a shorter --window.");
         var sinks = new List<IPipelineSink>();
         try
         {
-            using var wired = new DecodingSession(stream.Description, request.Decoding, sinks, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
-            var windowSeconds = wired.WindowSamples / wired.Rate;
-            if (stream.FrameCount * wired.Rate / stream.Description.NominalRate < wired.WindowSamples)
-                throw new PipelineException($"The window of {windowSeconds.ToString("G4", Inv)} s is longer than the stream '{stream.Description.Name}' ({(stream.FrameCount / stream.Description.NominalRate).ToString("F1", Inv)} s), so no window can be cut; choose a shorter --window.");
             sinks.Add(new ConsoleSink(new ConsoleSinkOptions(request.Quiet ? 0 : (request.Replay.Fast ? 2 : 4), ShowMarkers: !request.Quiet && !request.Replay.Fast)));
             if (request.JsonLinesPath is { } j) sinks.Add(new JsonLinesSink(j));
             if (request.CsvPath is { } c) sinks.Add(new CsvSink(c));
             var pace = request.Replay.Fast ? "as fast as possible" : request.Replay.Speed == 1 ? "at live pace" : $"at {request.Replay.Speed.ToString("G", Inv)}x";
-            console.MarkupLine($"[bold]replay[/] {Markup.Escape(request.Path)} — stream '{Markup.Escape(stream.Description.Name)}', {wired.Channels.Count} channels at {wired.Rate.ToString("G", Inv)} Hz, {pace}");
+            console.MarkupLine($"[bold]replay[/] {Markup.Escape(request.Path)} — stream '{Markup.Escape(stream.Description.Name)}', {session.Channels.Count} channels at {session.Rate.ToString("G", Inv)} Hz, {pace}");
             console.MarkupLine($"[grey]windows {windowSeconds.ToString("G4", Inv)} s every {request.Decoding.HopSeconds.ToString("G4", Inv)} s; " +
-                $"{(wired.Band is { } b ? $"band-pass {b.Low.ToString("G", Inv)}-{b.High.ToString("G", Inv)} Hz" : "no band-pass")}" +
-                $"{(wired.NotchHz > 0 ? $", notch {wired.NotchHz.ToString("G", Inv)} Hz" : "")}; " +
-                $"{(wired.Runner is { } r ? $"model {Markup.Escape(System.IO.Path.GetFileName(r.ModelPath))} ({string.Join("/", r.Card.Classes.Select(Markup.Escape))}) on {r.Device}" : "band power per channel (no model)")}[/]");
+                $"{(session.Band is { } b ? $"band-pass {b.Low.ToString("G", Inv)}-{b.High.ToString("G", Inv)} Hz" : "no band-pass")}" +
+                $"{(session.NotchHz > 0 ? $", notch {session.NotchHz.ToString("G", Inv)} Hz" : "")}; " +
+                $"{(model is { } r ? $"model {Markup.Escape(System.IO.Path.GetFileName(r.ModelPath))} ({string.Join("/", r.Card.Classes.Select(Markup.Escape))}) on {r.Device}" : "band power per channel (no model)")}[/]");
             foreach (var w in recording.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
 
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                wired.Run(source, cancel.Token);
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var cancel = new ConsoleCancellation();
+            session.Run(source, sinks, cancel.Token);
             return UserError.CheckDamage(request.Path, recording.Warnings);
         }
         finally

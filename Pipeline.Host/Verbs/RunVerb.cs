@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reactive.Linq;
+using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
-using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
-using Pipeline.Host.Sessions;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -57,42 +56,33 @@ internal static class RunVerb
                 // The LSL outputs exist before the input is opened, so a consumer can connect before the first command.
                 if (parse.GetValue(toLsl))
                 {
-                    var card = Pipeline.Core.Inference.ModelCard.Load(Pipeline.Core.Inference.ModelCard.PathFor(parse.GetValue(model)!));
+                    var card = ModelCard.Load(ModelCard.PathFor(parse.GetValue(model)!));
                     sinks.Add(new LslCommandSink(config: cfg));
                     sinks.Add(new LslPredictionSink(valueNames: card.Classes, config: cfg));
                 }
-                using var eeg = LslSource.Open(new LslSourceOptions(Predicate: LslOptions.Predicate(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg));
-                if (eeg.Description.Format == ValueFormat.String)
-                    throw new PipelineException($"The LSL stream '{eeg.Description.Name}' carries text markers, not signals; point --lsl at the EEG stream and --markers-lsl at this one.");
-                using var cues = parse.GetValue(markers) is { } m ? LslSource.Open(new LslSourceOptions(Predicate: LslOptions.Predicate(m), ResolveTimeout: timeout, Config: cfg)) : null;
-
-                var settings = new DecodingSettings
+                using var source = LslCuedSource.Open(
+                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg),
+                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg) : null);
+                var modelPath = parse.GetValue(model)!;
+                using var runner = ModelRunner.Load(modelPath, new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
+                    line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+                var session = DecodingSession.Create(source.Description, new DecodingOptions
                 {
                     Session = "live",
-                    ModelPath = parse.GetValue(model),
                     HopSeconds = parse.GetValue(hop),
                     Notch = parse.GetValue(notch),
                     ResampleTo = parse.GetValue(resample),
-                    Runner = new() { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
                     Decisions = decisions.Parse(parse),
-                };
-                using var session = new DecodingSession(eeg.Description, settings, sinks, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
+                }, runner);
                 sinks.Add(new ConsoleSink(new ConsoleSinkOptions(parse.GetValue(quiet) ? 0 : 2, ShowMarkers: !parse.GetValue(quiet))));
                 if (parse.GetValue(outJsonl) is { } j) sinks.Add(new JsonLinesSink(j));
                 if (parse.GetValue(csv) is { } c) sinks.Add(new CsvSink(c));
-                console.MarkupLine($"[bold]live[/] LSL stream '{Markup.Escape(eeg.Description.Name)}' ({eeg.Description.ChannelCount} channels at {eeg.Description.NominalRate.ToString("G", Inv)} Hz)" +
-                    (cues is not null ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
-                    $" → {Markup.Escape(Path.GetFileName(settings.ModelPath!))} on {session.Runner!.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
+                console.MarkupLine($"[bold]live[/] LSL stream '{Markup.Escape(source.Description.Name)}' ({source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz)" +
+                    (source.Cues is { } cues ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
+                    $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
 
-                // Chunks and cues come from different threads: serialise them into one ordered event stream.
-                var events = Observable.Merge(
-                        eeg.Chunks.Select(SourceEvent.FromChunk),
-                        cues?.Markers.Select(SourceEvent.FromMarker) ?? Observable.Never<SourceEvent>())
-                    .Synchronize();
-                using var gaps = eeg.Gaps.Subscribe(g => console.MarkupLine($"[red]stream lost and recovered: {g.Duration.ToString("F2", Inv)} s missing[/]"));
-                using var cancel = new CancellationTokenSource();
-                if (parse.GetValue(duration) is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
+                using var cancel = new ConsoleCancellation(parse.GetValue(duration));
                 using var idle = parse.GetValue(idleStop) is { } quietFor
                     ? new Timer(_ =>
                     {
@@ -100,16 +90,12 @@ internal static class RunVerb
                         if (last != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last).TotalSeconds > quietFor) cancel.Cancel();
                     }, null, 100, 100)
                     : null;
-                ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-                Console.CancelKeyPress += onCancel;
-                try
+                // The inlet reports an outage it recovered from; the session finds the same hole in the timestamps.
+                var events = source.Do(e =>
                 {
-                    session.Run(events, cancel.Token, () => { eeg.Start(); cues?.Start(); });
-                }
-                finally
-                {
-                    Console.CancelKeyPress -= onCancel;
-                }
+                    if (e.IsGap) console.MarkupLine($"[red]stream lost and recovered: {e.Gap.Duration.ToString("F2", Inv)} s missing[/]");
+                });
+                session.Run(events, sinks, cancel.Token);
                 return 0;
             }
             finally

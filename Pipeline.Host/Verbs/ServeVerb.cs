@@ -12,8 +12,9 @@ internal static class ServeVerb
         var config = new Option<string>("--config", "-c") { Description = "The service configuration (JSON; see Pipeline.Host/Service/pipeline.schema.json and examples/pipeline.json).", Required = true };
         var check = new Option<bool>("--check") { Description = "Only validate the configuration: print every problem, exit 2 if there is one, else 0." };
         var command = new Command("serve", """
-            Headless service mode: runs every session of the configuration (LSL, replay or simulator sources, each with
-            its preprocessing, model, decisions, sinks and XDF recording) on the .NET Generic Host, with systemd
+            Headless service mode: runs every session of the configuration (LSL, replay or simulator sources for EEG; a
+            microphone or a WAV-file replay for speech with a keyword model; each with its preprocessing, model,
+            decisions, sinks and XDF recording) on the .NET Generic Host, with systemd
             integration (Type=notify; see deploy/pipeline.service). The configuration is validated first: every
             problem is printed with its place (e.g. sessions[2].model.path: file not found) and nothing starts.
 

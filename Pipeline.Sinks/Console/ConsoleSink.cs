@@ -91,6 +91,7 @@ public sealed class ConsoleSink : IPipelineSink
         Row("frames", s.Frames.ToString(Inv));
         Row("windows", s.Windows.ToString(Inv));
         if (s.SkippedWindows > 0) Row("windows skipped (NaN/Inf)", s.SkippedWindows.ToString(Inv));
+        if (s.DroppedWindows > 0) Row("windows dropped (model behind)", s.DroppedWindows.ToString(Inv));
         Row("commands", s.Commands.ToString(Inv));
         Row("gaps", s.Gaps == 0 ? "0" : $"{s.Gaps} ({s.GapSeconds.ToString("F3", Inv)} s missing)");
         if (s.WindowAccuracy is { } wa) Row("window accuracy", $"{wa * 100:F1} %");

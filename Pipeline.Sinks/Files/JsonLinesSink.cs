@@ -45,6 +45,8 @@ public sealed class JsonLinesSink : IPipelineSink
         if (p.Label is null) _json.WriteNull("label"u8); else _json.WriteString("label"u8, p.Label);
         _json.WriteNumber("confidence"u8, p.Confidence);
         if (p.Truth is not null) _json.WriteString("truth"u8, p.Truth);
+        if (double.IsFinite(p.SegmentStart)) _json.WriteNumber("segment_start"u8, p.SegmentStart);
+        if (double.IsFinite(p.SegmentEnd)) _json.WriteNumber("segment_end"u8, p.SegmentEnd);
         _json.WriteNumber("latency_ms"u8, Math.Round(ElapsedMs(p.NewestArrivalTicks), 4));
         _json.WriteStartObject("values"u8);
         for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
@@ -107,17 +109,25 @@ public sealed class JsonLinesSink : IPipelineSink
         _json.WriteNumber("wall_seconds"u8, s.WallSeconds);
         _json.WriteNumber("windows"u8, s.Windows);
         _json.WriteNumber("skipped_windows"u8, s.SkippedWindows);
+        if (s.DroppedWindows > 0) _json.WriteNumber("dropped_windows"u8, s.DroppedWindows);
         _json.WriteNumber("commands"u8, s.Commands);
         _json.WriteNumber("gaps"u8, s.Gaps);
         _json.WriteNumber("gap_seconds"u8, s.GapSeconds);
-        _json.WriteNumber("latency_p50_ms"u8, s.LatencyP50Ms);
-        _json.WriteNumber("latency_p99_ms"u8, s.LatencyP99Ms);
+        // No window, no latency: null rather than a NaN that JSON cannot hold.
+        WriteNumberOrNull("latency_p50_ms"u8, s.LatencyP50Ms);
+        WriteNumberOrNull("latency_p99_ms"u8, s.LatencyP99Ms);
         if (s.WindowAccuracy is { } wa) _json.WriteNumber("window_accuracy"u8, wa);
         if (s.TrialAccuracy is { } ta) _json.WriteNumber("trial_accuracy"u8, ta);
         if (s.Trials > 0) _json.WriteNumber("trials"u8, s.Trials);
         _json.WriteEndObject();
         EndLine();
         _stream.Flush();
+    }
+
+    private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)
+    {
+        if (double.IsFinite(value)) _json.WriteNumber(name, value);
+        else _json.WriteNull(name);
     }
 
     private void EndLine()

@@ -5,6 +5,7 @@ using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Lsl;
 using Pipeline.Lsl.Xdf;
+using Pipeline.Sinks.Lsl;
 
 namespace Pipeline.Sinks.Xdf;
 
@@ -59,10 +60,7 @@ public sealed class XdfRecorderSink : IPipelineSink
         _rawPending = new XdfStreamBuffer(raw.ChannelCount, false);
         _rawWriting = new XdfStreamBuffer(raw.ChannelCount, false);
         var session = _options.Session;
-        var rawInfo = new StreamInfo(raw.Name, raw.Type, raw.ChannelCount, raw.NominalRate, ChannelFormat.Float32,
-            raw.SourceId.Length > 0 ? raw.SourceId : $"pipeline-{session}-raw");
-        rawInfo.SetChannels(raw.ChannelLabels.Select((l, i) => new ChannelDescription(l, raw.ChannelUnits[i])));
-        _writer.WriteStreamHeader(RawId, rawInfo);
+        _writer.WriteStreamHeader(RawId, raw.ToStreamInfo($"pipeline-{session}-raw"));
         _writer.WriteStreamHeader(MarkerId, new StreamInfo($"{raw.Name}-markers", "Markers", 1, LSL.IrregularRate, ChannelFormat.String, $"pipeline-{session}-markers"));
         _writer.WriteStreamHeader(CommandId, new StreamInfo($"{session}-commands", "Markers", 1, LSL.IrregularRate, ChannelFormat.String, $"pipeline-{session}-commands"));
         if (_options.PredictionNames is { Count: > 0 } names) SetPredictionNames(names);
@@ -80,7 +78,7 @@ public sealed class XdfRecorderSink : IPipelineSink
     public long RawFramesWritten => Volatile.Read(ref _rawFramesWritten);
     private long _rawFramesWritten;
 
-    /// <summary>Takes one source event: a chunk of the raw stream (copied) or a marker.</summary>
+    /// <summary>Takes one source event: a chunk of the raw stream (copied) or a marker (gaps show in the timestamps).</summary>
     public void OnSourceEvent(SourceEvent e)
     {
         if (e.Chunk is { } c)
@@ -88,7 +86,7 @@ public sealed class XdfRecorderSink : IPipelineSink
             if (c.Frames == 0) return;
             lock (_gate) _rawPending.Append(c.TimestampSpan, c.Samples);
         }
-        else
+        else if (e.IsMarker)
         {
             lock (_gate) _markerPending.Append(e.Marker.Timestamp, e.Marker.Text);
         }

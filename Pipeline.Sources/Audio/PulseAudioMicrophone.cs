@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Reactive.Subjects;
+using System.Reactive.Disposables;
 using System.Runtime.InteropServices;
 using Pipeline.Core.Audio;
 using Pipeline.Core.Signals;
@@ -9,15 +9,16 @@ namespace Pipeline.Sources.Audio;
 
 /// <summary>
 /// Microphone capture on Linux through PulseAudio's simple API (<c>libpulse-simple.so.0</c>, also served by
-/// PipeWire): 16 kHz mono float32, one blocking read per chunk on a background thread. Frame timestamps run on
-/// the LSL clock from the first read and are re-anchored when they drift more than 50 ms from the clock.
+/// PipeWire): 16 kHz mono float32, one blocking read per chunk on a background thread that runs while the source is
+/// subscribed. Frame timestamps run on the LSL clock from the first read and are re-anchored (reported as a gap) when
+/// they drift more than 50 ms from the clock.
 /// </summary>
 public sealed class PulseAudioMicrophone : IMicrophone
 {
     private const double MaxDriftSeconds = 0.05;
     private readonly IntPtr _handle;
     private readonly int _chunkSamples;
-    private readonly Subject<SignalChunk> _chunks = new();
+    private readonly Lock _gate = new();
     private volatile bool _stop;
     private Thread? _thread;
     private int _disposed;
@@ -34,8 +35,6 @@ public sealed class PulseAudioMicrophone : IMicrophone
     public StreamDescription Description { get; }
     /// <inheritdoc />
     public string DeviceName { get; }
-    /// <inheritdoc />
-    public IObservable<SignalChunk> Chunks => _chunks;
 
     /// <summary>Opens a record stream on the device (the default source when <see cref="MicrophoneOptions.Device"/> is null).</summary>
     /// <exception cref="PipelineException">The library is missing, no server runs, or the device does not exist.</exception>
@@ -130,16 +129,30 @@ public sealed class PulseAudioMicrophone : IMicrophone
         }
     }
 
-    /// <inheritdoc />
-    public void Start()
+    /// <summary>Starts capturing for <paramref name="observer"/>; disposing the result stops it.</summary>
+    /// <exception cref="InvalidOperationException">The microphone is already being read.</exception>
+    public IDisposable Subscribe(IObserver<SourceEvent> observer)
     {
-        if (_thread is not null) return;
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        _thread = new Thread(ReadLoop) { IsBackground = true, Name = "pulse-capture", Priority = ThreadPriority.AboveNormal };
-        _thread.Start();
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_thread is { IsAlive: true }) throw new InvalidOperationException($"The microphone '{DeviceName}' is read by one subscriber at a time; share it with Publish().");
+            _stop = false;
+            var thread = new Thread(() => ReadLoop(observer)) { IsBackground = true, Name = "pulse-capture", Priority = ThreadPriority.AboveNormal };
+            _thread = thread;
+            thread.Start();
+            return Disposable.Create(() => StopReading(thread));
+        }
     }
 
-    private void ReadLoop()
+    private void StopReading(Thread thread)
+    {
+        _stop = true;
+        if (thread != Thread.CurrentThread) thread.Join(TimeSpan.FromSeconds(2));
+    }
+
+    private void ReadLoop(IObserver<SourceEvent> observer)
     {
         var buffer = new float[_chunkSamples];
         var chunk = new SignalChunk(Description, _chunkSamples);
@@ -155,20 +168,26 @@ public sealed class PulseAudioMicrophone : IMicrophone
                 var arrival = Stopwatch.GetTimestamp();
                 var first = now - (_chunkSamples - 1) * period;
                 // Timestamps count samples from the first read; a clock jump or lost block re-anchors them.
-                if (double.IsNaN(next) || Math.Abs(next - first) > MaxDriftSeconds) next = first;
+                if (double.IsNaN(next)) next = first;
+                else if (Math.Abs(next - first) > MaxDriftSeconds)
+                {
+                    var before = next - period;
+                    var missing = first > before ? Math.Max(0, (long)Math.Round((first - before) * SpeechAudio.Rate) - 1) : 0;
+                    observer.OnNext(SourceEvent.FromGap(new Gap(Description.Name, before, first, missing)));
+                    next = first;
+                }
                 chunk.Reset(Description, _chunkSamples);
                 buffer.CopyTo(chunk.Samples);
                 var ts = chunk.TimestampSpan;
                 for (var i = 0; i < ts.Length; i++) ts[i] = next + i * period;
                 next += _chunkSamples * period;
                 chunk.ArrivalTicks = arrival;
-                _chunks.OnNext(chunk);
+                if (!_stop) observer.OnNext(SourceEvent.FromChunk(chunk));
             }
-            _chunks.OnCompleted();
         }
         catch (Exception e)
         {
-            _chunks.OnError(e);
+            if (!_stop) observer.OnError(e);
         }
     }
 
@@ -177,10 +196,9 @@ public sealed class PulseAudioMicrophone : IMicrophone
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop = true;
-        if (_thread is not null && !_thread.Join(TimeSpan.FromSeconds(2)))
+        if (_thread is not null && _thread != Thread.CurrentThread && !_thread.Join(TimeSpan.FromSeconds(2)))
             return; // a read that never returns: leaking the stream is safer than freeing it under the reader
         PulseAudioNative.pa_simple_free(_handle);
-        _chunks.Dispose();
     }
 
     private static PipelineException NoServer(string why) =>

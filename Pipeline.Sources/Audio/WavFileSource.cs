@@ -1,18 +1,14 @@
-using System.Diagnostics;
-using System.Reactive.Disposables;
-using System.Reactive.Linq;
 using NAudio.Wave;
 using NAudio.Wave.SampleProviders;
 using Pipeline.Core.Audio;
 using Pipeline.Core.Signals;
-using Pipeline.Lsl;
 
 namespace Pipeline.Sources.Audio;
 
 /// <summary>
-/// A WAV file as a speech source: read through NAudio (PCM 8/16/24/32-bit or IEEE float, any rate, any channel
-/// count), mixed down to mono and resampled to 16 kHz, then played out as 10-20 ms chunks either as fast as
-/// possible or paced in real time with timestamps on the LSL clock.
+/// A WAV file as speech audio: read through NAudio (PCM 8/16/24/32-bit or IEEE float, any rate, any channel
+/// count), mixed down to mono and resampled to 16 kHz. It is played out as a source through
+/// <see cref="Replay.WavRecording"/> and <see cref="Replay.ReplaySource"/> (paced, faster, as fast as possible, looped).
 /// </summary>
 public sealed class WavFileSource
 {
@@ -63,56 +59,6 @@ public sealed class WavFileSource
         {
             throw new PipelineException($"WAV file '{path}' is damaged or not a PCM/float WAV file ({e.Message.TrimEnd('.')}); re-export it as 16-bit PCM WAV.", e);
         }
-    }
-
-    /// <summary>
-    /// The file as chunks of <paramref name="chunkSamples"/> samples (the last one may be shorter). Frame timestamps
-    /// start at <paramref name="startTime"/> seconds (NaN: the LSL clock when the subscription starts). With
-    /// <paramref name="paced"/> the chunks are emitted in real time on a background thread, as a microphone would
-    /// deliver them; otherwise they are emitted synchronously, as fast as possible. The chunk is reused between calls.
-    /// </summary>
-    public IObservable<SignalChunk> Chunks(int chunkSamples = SpeechAudio.ChunkSamples, bool paced = false, double startTime = double.NaN)
-    {
-        SpeechAudio.CheckChunkSamples(chunkSamples);
-        return Observable.Create<SignalChunk>(observer =>
-        {
-            var cts = new CancellationTokenSource();
-            void Pump()
-            {
-                var chunk = new SignalChunk(Description, chunkSamples);
-                var t0 = double.IsNaN(startTime) ? LslClock.LocalClock() : startTime;
-                var wall0 = Stopwatch.GetTimestamp();
-                try
-                {
-                    for (var offset = 0; offset < Samples.Length && !cts.IsCancellationRequested; offset += chunkSamples)
-                    {
-                        var n = Math.Min(chunkSamples, Samples.Length - offset);
-                        if (paced)
-                        {
-                            // A microphone delivers a chunk once its last sample has been captured.
-                            var due = wall0 + (long)((offset + n) / (double)SpeechAudio.Rate * Stopwatch.Frequency);
-                            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-                            if (wait > TimeSpan.Zero && cts.Token.WaitHandle.WaitOne(wait)) break;
-                        }
-                        chunk.Reset(Description, n);
-                        Samples.AsSpan(offset, n).CopyTo(chunk.Samples);
-                        var ts = chunk.TimestampSpan;
-                        for (var i = 0; i < n; i++) ts[i] = t0 + (offset + i) / (double)SpeechAudio.Rate;
-                        chunk.ArrivalTicks = Stopwatch.GetTimestamp();
-                        observer.OnNext(chunk);
-                    }
-                    if (!cts.IsCancellationRequested) observer.OnCompleted();
-                }
-                catch (Exception e) { observer.OnError(e); }
-            }
-            if (paced)
-            {
-                var thread = new Thread(Pump) { IsBackground = true, Name = "wav-source" };
-                thread.Start();
-            }
-            else Pump();
-            return Disposable.Create(cts.Cancel);
-        });
     }
 
     private static float[] ReadAll(ISampleProvider provider, long expected)

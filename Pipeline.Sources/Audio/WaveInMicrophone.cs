@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Reactive.Subjects;
+using System.Reactive.Disposables;
 using System.Runtime.Versioning;
 using NAudio.Wave;
 using Pipeline.Core.Audio;
@@ -10,16 +10,17 @@ namespace Pipeline.Sources.Audio;
 
 /// <summary>
 /// Microphone capture on Windows through NAudio's WinMM wave-in (16 kHz, 16-bit mono, converted to float). Buffers
-/// are one chunk long; timestamps count samples from the first buffer on the LSL clock.
+/// are one chunk long; timestamps count samples from the first buffer on the LSL clock. Recording runs while the
+/// source is subscribed.
 /// </summary>
 [SupportedOSPlatform("windows")]
 public sealed class WaveInMicrophone : IMicrophone
 {
     private readonly WaveIn _waveIn;
-    private readonly Subject<SignalChunk> _chunks = new();
     private readonly SignalChunk _chunk;
+    private readonly Lock _gate = new();
     private double _next = double.NaN;
-    private bool _started;
+    private IObserver<SourceEvent>? _observer;
 
     private WaveInMicrophone(WaveIn waveIn, MicrophoneOptions options, string deviceName)
     {
@@ -30,8 +31,8 @@ public sealed class WaveInMicrophone : IMicrophone
         _waveIn.DataAvailable += OnData;
         _waveIn.RecordingStopped += (_, e) =>
         {
-            if (e.Exception is not null) _chunks.OnError(new PipelineException($"Recording from audio device '{DeviceName}' stopped ({e.Exception.Message.TrimEnd('.')}); check the device.", e.Exception));
-            else _chunks.OnCompleted();
+            if (e.Exception is not null)
+                _observer?.OnError(new PipelineException($"Recording from audio device '{DeviceName}' stopped ({e.Exception.Message.TrimEnd('.')}); check the device.", e.Exception));
         };
     }
 
@@ -39,8 +40,6 @@ public sealed class WaveInMicrophone : IMicrophone
     public StreamDescription Description { get; }
     /// <inheritdoc />
     public string DeviceName { get; }
-    /// <inheritdoc />
-    public IObservable<SignalChunk> Chunks => _chunks;
 
     /// <summary>Opens a wave-in device by number (null: device 0, the default).</summary>
     /// <exception cref="PipelineException">No device exists or the name is not a device number.</exception>
@@ -69,12 +68,26 @@ public sealed class WaveInMicrophone : IMicrophone
             .Select(i => new AudioDevice(i.ToString(System.Globalization.CultureInfo.InvariantCulture), WaveIn.GetCapabilities(i).ProductName, i == 0, false))
             .ToArray();
 
-    /// <inheritdoc />
-    public void Start()
+    /// <summary>Starts recording for <paramref name="observer"/>; disposing the result stops it.</summary>
+    /// <exception cref="InvalidOperationException">The microphone is already being read.</exception>
+    public IDisposable Subscribe(IObserver<SourceEvent> observer)
     {
-        if (_started) return;
-        _started = true;
-        _waveIn.StartRecording();
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
+        {
+            if (_observer is not null) throw new InvalidOperationException($"The microphone '{DeviceName}' is read by one subscriber at a time; share it with Publish().");
+            _observer = observer;
+            _next = double.NaN;
+            _waveIn.StartRecording();
+        }
+        return Disposable.Create(() =>
+        {
+            lock (_gate)
+            {
+                _observer = null;
+                _waveIn.StopRecording();
+            }
+        });
     }
 
     private void OnData(object? sender, WaveInEventArgs e)
@@ -83,7 +96,16 @@ public sealed class WaveInMicrophone : IMicrophone
         if (frames == 0) return;
         var now = LslClock.LocalClock();
         var first = now - (frames - 1) / (double)SpeechAudio.Rate;
-        if (double.IsNaN(_next) || Math.Abs(_next - first) > 0.05) _next = first;
+        var observer = _observer;
+        if (observer is null) return;
+        if (double.IsNaN(_next)) _next = first;
+        else if (Math.Abs(_next - first) > 0.05)
+        {
+            var before = _next - 1.0 / SpeechAudio.Rate;
+            var missing = first > before ? Math.Max(0, (long)Math.Round((first - before) * SpeechAudio.Rate) - 1) : 0;
+            observer.OnNext(SourceEvent.FromGap(new Gap(Description.Name, before, first, missing)));
+            _next = first;
+        }
         _chunk.Reset(Description, frames);
         var samples = _chunk.Samples;
         var ts = _chunk.TimestampSpan;
@@ -94,7 +116,7 @@ public sealed class WaveInMicrophone : IMicrophone
         }
         _next += frames / (double)SpeechAudio.Rate;
         _chunk.ArrivalTicks = Stopwatch.GetTimestamp();
-        _chunks.OnNext(_chunk);
+        observer.OnNext(SourceEvent.FromChunk(_chunk));
     }
 
     /// <inheritdoc />

@@ -1,26 +1,30 @@
 using System.Diagnostics;
-using System.Reactive.Subjects;
+using System.Reactive.Disposables;
 using Pipeline.Core.Signals;
 using Pipeline.Lsl;
 
 namespace Pipeline.Sources.Lsl;
 
 /// <summary>
-/// A live LSL stream as a pipeline source: numeric streams as <see cref="Chunks"/> (float32 frames, timestamps mapped
-/// into the local LSL clock by the inlet's time correction, <see cref="SignalChunk.ArrivalTicks"/> taken at receipt),
-/// string streams as <see cref="Markers"/>, and outages of the producer as <see cref="Gaps"/>. Reading starts with
-/// <see cref="Start"/> on a background thread; a chunk handed to <c>OnNext</c> is reused afterwards.
+/// A live LSL stream as a pipeline source: an <see cref="IObservable{SourceEvent}"/> that starts reading when it is
+/// subscribed (on a background thread) and stops when the subscription is disposed. Numeric streams give chunks
+/// (float32 frames, timestamps mapped into the local LSL clock by the inlet's time correction,
+/// <see cref="SignalChunk.ArrivalTicks"/> taken at receipt); string streams give markers (the first channel's
+/// text); both give a gap event, before the next data, when the producer went away and came back.
 /// </summary>
-public sealed class LslSource : IDisposable
+/// <remarks>
+/// <see cref="Open"/> resolves the stream and connects, so its description is known (to check it against a model)
+/// before anything is read; samples that arrive meanwhile wait in the inlet's buffer (30 s). One subscription at a
+/// time: share it with <c>Publish()</c>. The chunk is reused between <c>OnNext</c> calls (see <see cref="Snapshots"/>).
+/// </remarks>
+public sealed class LslSource : IObservable<SourceEvent>, IDisposable
 {
     private readonly StreamInlet _inlet;
     private readonly LslSourceOptions _options;
-    private readonly Subject<SignalChunk> _chunks = new();
-    private readonly Subject<Marker> _markers = new();
-    private readonly Subject<Gap> _gaps = new();
-    private readonly CancellationTokenSource _cts = new();
-    private Thread? _thread;
+    private readonly Lock _gate = new();
     private volatile InletRecovery? _pendingGap;
+    private Reader? _reader;
+    private bool _disposed;
 
     private LslSource(StreamInlet inlet, StreamInfo info, LslSourceOptions options)
     {
@@ -66,86 +70,114 @@ public sealed class LslSource : IDisposable
     /// <summary>The stream as the pipeline describes it (labels and units from <c>desc/channels</c>).</summary>
     public StreamDescription Description { get; }
 
-    /// <summary>Frames of a numeric stream.</summary>
-    public IObservable<SignalChunk> Chunks => _chunks;
+    /// <summary>True for a string stream (markers), false for a numeric one (chunks).</summary>
+    public bool IsMarkerStream => Info.ChannelFormat == ChannelFormat.String;
 
-    /// <summary>Events of a string stream (the first channel's text).</summary>
-    public IObservable<Marker> Markers => _markers;
-
-    /// <summary>Holes caused by the producer going away and coming back.</summary>
-    public IObservable<Gap> Gaps => _gaps;
-
-    /// <summary>Starts reading on a background thread (idempotent).</summary>
-    public void Start()
+    /// <summary>Starts reading for <paramref name="observer"/>; disposing the result stops it.</summary>
+    /// <exception cref="InvalidOperationException">The source is already being read.</exception>
+    public IDisposable Subscribe(IObserver<SourceEvent> observer)
     {
-        if (_thread is not null) return;
-        _thread = new Thread(Run) { IsBackground = true, Name = "LSL source " + Info.Name };
-        _thread.Start();
-    }
-
-    private void Run()
-    {
-        try
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (_gate)
         {
-            if (Info.ChannelFormat == ChannelFormat.String) ReadMarkers();
-            else ReadChunks();
-            _chunks.OnCompleted();
-            _markers.OnCompleted();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_reader is { IsRunning: true })
+                throw new InvalidOperationException($"The LSL source '{Info.Name}' is read by one subscriber at a time; share it with Publish().");
+            var reader = new Reader(this, observer);
+            _reader = reader;
+            reader.Start();
+            return Disposable.Create(reader.Stop);
         }
-        catch (LslException e)
-        {
-            var error = new PipelineException(e.Message, e);
-            _chunks.OnError(error);
-            _markers.OnError(error);
-        }
-        catch (ObjectDisposedException) { }
-    }
-
-    private void ReadChunks()
-    {
-        var frames = Math.Max(1, _options.ChunkFrames);
-        var chunk = new SignalChunk(Description, frames);
-        while (!_cts.IsCancellationRequested)
-        {
-            var n = _inlet.PullChunk(chunk.Data.AsSpan(0, frames * Description.ChannelCount), chunk.Timestamps.AsSpan(0, frames), 0.1);
-            if (n == 0) continue;
-            var arrival = Stopwatch.GetTimestamp();
-            chunk.Reset(Description, n);
-            chunk.ArrivalTicks = arrival;
-            ReportGap(chunk.FirstTimestamp);
-            _chunks.OnNext(chunk);
-        }
-    }
-
-    private void ReadMarkers()
-    {
-        var sample = new string[Info.ChannelCount];
-        while (!_cts.IsCancellationRequested)
-        {
-            var ts = _inlet.PullSample(sample, 0.1);
-            if (ts == 0.0) continue;
-            ReportGap(ts);
-            _markers.OnNext(new Marker(ts, sample[0], 0, Info.Name));
-        }
-    }
-
-    private void ReportGap(double firstAfter)
-    {
-        if (_pendingGap is not { } r) return;
-        _pendingGap = null;
-        var missing = Info.NominalSrate > 0 ? (long)Math.Max(0, Math.Round((firstAfter - r.LastTimestampBefore) * Info.NominalSrate) - 1) : 0;
-        _gaps.OnNext(new Gap(Info.Name, r.LastTimestampBefore, firstAfter, missing));
     }
 
     /// <summary>Stops reading and disconnects.</summary>
     public void Dispose()
     {
-        _cts.Cancel();
-        _thread?.Join(TimeSpan.FromSeconds(2));
+        Reader? reader;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            reader = _reader;
+        }
+        reader?.Stop();
         _inlet.Dispose();
-        _chunks.Dispose();
-        _markers.Dispose();
-        _gaps.Dispose();
-        _cts.Dispose();
+    }
+
+    /// <summary>One subscription: a thread that pulls from the inlet until stopped.</summary>
+    private sealed class Reader(LslSource source, IObserver<SourceEvent> observer)
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private Thread? _thread;
+
+        public bool IsRunning => _thread is { IsAlive: true } && !_stop.IsCancellationRequested;
+
+        public void Start()
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = "LSL source " + source.Info.Name };
+            _thread.Start();
+        }
+
+        public void Stop()
+        {
+            _stop.Cancel();
+            // Never join from the reading thread itself (a subscriber that stops the source from OnNext).
+            if (_thread is { } t && t != Thread.CurrentThread) t.Join(TimeSpan.FromSeconds(2));
+        }
+
+        private void Run()
+        {
+            try
+            {
+                if (source.IsMarkerStream) ReadMarkers();
+                else ReadChunks();
+            }
+            catch (LslException e)
+            {
+                if (!_stop.IsCancellationRequested) observer.OnError(new PipelineException(e.Message, e));
+            }
+            catch (ObjectDisposedException)
+            {
+                // the source was disposed while reading
+            }
+        }
+
+        private void ReadChunks()
+        {
+            var description = source.Description;
+            var frames = Math.Max(1, source._options.ChunkFrames);
+            var chunk = new SignalChunk(description, frames);
+            while (!_stop.IsCancellationRequested)
+            {
+                var n = source._inlet.PullChunk(chunk.Data.AsSpan(0, frames * description.ChannelCount), chunk.Timestamps.AsSpan(0, frames), 0.1);
+                if (n == 0 || _stop.IsCancellationRequested) continue;
+                var arrival = Stopwatch.GetTimestamp();
+                chunk.Reset(description, n);
+                chunk.ArrivalTicks = arrival;
+                ReportGap(chunk.FirstTimestamp);
+                observer.OnNext(SourceEvent.FromChunk(chunk));
+            }
+        }
+
+        private void ReadMarkers()
+        {
+            var sample = new string[source.Info.ChannelCount];
+            while (!_stop.IsCancellationRequested)
+            {
+                var ts = source._inlet.PullSample(sample, 0.1);
+                if (ts == 0.0 || _stop.IsCancellationRequested) continue;
+                ReportGap(ts);
+                observer.OnNext(SourceEvent.FromMarker(new Marker(ts, sample[0], 0, source.Info.Name)));
+            }
+        }
+
+        private void ReportGap(double firstAfter)
+        {
+            if (source._pendingGap is not { } r) return;
+            source._pendingGap = null;
+            var rate = source.Info.NominalSrate;
+            var missing = rate > 0 ? (long)Math.Max(0, Math.Round((firstAfter - r.LastTimestampBefore) * rate) - 1) : 0;
+            observer.OnNext(SourceEvent.FromGap(new Gap(source.Info.Name, r.LastTimestampBefore, firstAfter, missing)));
+        }
     }
 }

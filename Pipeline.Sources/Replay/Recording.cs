@@ -3,7 +3,7 @@ using Pipeline.Core.Signals;
 namespace Pipeline.Sources.Replay;
 
 /// <summary>
-/// A recorded file (XDF, EDF/EDF+/BDF or GDF) seen as signal streams plus markers. Opening reads the header and
+/// A recorded file (XDF, EDF/EDF+/BDF, GDF, or a WAV file for the speech path) seen as signal streams plus markers. Opening reads the header and
 /// the markers (small); signal data is streamed chunk by chunk in bounded memory by <see cref="ReadChunks"/>.
 /// </summary>
 public abstract class Recording : IDisposable
@@ -85,7 +85,7 @@ public abstract class Recording : IDisposable
     private protected int ChunkCapacity(int streamIndex, int chunkFrames) =>
         (int)Math.Clamp(Streams[streamIndex].FrameCount, 1, chunkFrames);
 
-    /// <summary>Opens an XDF, EDF/BDF or GDF file, chosen by its first bytes, with one clear error otherwise.</summary>
+    /// <summary>Opens an XDF, EDF/BDF, GDF or WAV file, chosen by its first bytes, with one clear error otherwise.</summary>
     public static Recording Open(string path) => RecordingFormats.Open(path);
 
     /// <inheritdoc />

@@ -5,7 +5,17 @@ namespace Pipeline.Sources.Replay;
 /// <summary>Recognises a recording's format by its first bytes, never by its extension alone.</summary>
 public static class RecordingFormats
 {
-    /// <summary>Opens <paramref name="path"/> as XDF, EDF/EDF+/BDF or GDF.</summary>
+    /// <summary>
+    /// True for a WAV file: by its RIFF/WAVE header (<see cref="Audio.WavHeader.IsWavFile"/>), or by its <c>.wav</c>
+    /// extension when the file does not exist (so that a missing speech file is reported as such by the speech path).
+    /// </summary>
+    public static bool IsWav(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return File.Exists(path) ? Audio.WavHeader.IsWavFile(path) : path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Opens <paramref name="path"/> as XDF, EDF/EDF+/BDF, GDF or WAV.</summary>
     public static Recording Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -31,6 +41,7 @@ public static class RecordingFormats
         if (head.StartsWith("0       "u8) || (n == 8 && head[0] == 0xFF && head[1..].SequenceEqual("BIOSEMI"u8))) return EdfRecording.Open(path);
         if (head.StartsWith("GDF"u8))
             return GdfRecording.Open(path);
+        if (Audio.WavHeader.IsWavFile(path)) return WavRecording.Open(path);
         throw new PipelineException($"'{path}' is neither an XDF nor an EDF/EDF+/BDF (nor a GDF) recording (its first bytes are not 'XDF:', an EDF version field or 'GDF'); give a recording in one of those formats.");
     }
 }

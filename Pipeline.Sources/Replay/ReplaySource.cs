@@ -10,7 +10,7 @@ namespace Pipeline.Sources.Replay;
 /// Plays one signal stream of a recording, with the recording's markers interleaved in time order, as one
 /// <see cref="IObservable{SourceEvent}"/>: paced like live (<c>Speed = 1</c>), N times faster, or in virtual time
 /// (<c>Fast</c>: no waiting at all, the recording's own timestamps; the consumer's pace is the replay's pace, so
-/// nothing is ever dropped).
+/// nothing is ever dropped); once, or looped (<see cref="ReplayOptions.Loop"/>).
 /// </summary>
 /// <remarks>
 /// Each subscription is a new run from the start. A marker is emitted just before the first chunk whose last
@@ -49,7 +49,66 @@ public sealed class ReplaySource : IObservable<SourceEvent>
     public IDisposable Subscribe(IObserver<SourceEvent> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var chunkFrames = _options.ChunkFramesFor(Stream.Description.NominalRate);
+        return _options.Loop ? Looped(Observable.Create<SourceEvent>(SubscribeOnce), Stream).Subscribe(observer) : SubscribeOnce(observer);
+    }
+
+    /// <summary>
+    /// Plays <paramref name="lap"/> again and again; each lap's timestamps (and markers) are shifted by the recording's
+    /// length (plus one sample period), so time keeps rising and the consumer sees one continuous stream.
+    /// </summary>
+    private static IObservable<SourceEvent> Looped(IObservable<SourceEvent> lap, RecordedStream stream)
+    {
+        var period = stream.Duration + (stream.Description.NominalRate > 0 ? 1 / stream.Description.NominalRate : 0);
+        return Observable.Create<SourceEvent>(observer =>
+        {
+            var laps = 0;
+            var stopped = false;
+            var current = new SerialDisposable();
+            SignalChunk? shifted = null;
+            void Next()
+            {
+                var offset = laps * period;
+                current.Disposable = lap.Subscribe(
+                    e =>
+                    {
+                        if (offset == 0 || e.IsGap) { observer.OnNext(e); return; }
+                        if (e.Chunk is { } c)
+                        {
+                            // The lap reuses its chunk; shift a copy of our own, reused across chunks.
+                            shifted ??= new SignalChunk(c.Description, c.Frames);
+                            shifted.Reset(c.Description, c.Frames);
+                            c.Samples.CopyTo(shifted.Samples);
+                            var ts = shifted.TimestampSpan;
+                            var src = c.TimestampSpan;
+                            for (var i = 0; i < ts.Length; i++) ts[i] = src[i] + offset;
+                            shifted.ArrivalTicks = c.ArrivalTicks;
+                            observer.OnNext(SourceEvent.FromChunk(shifted));
+                        }
+                        else
+                        {
+                            observer.OnNext(SourceEvent.FromMarker(e.Marker with { Timestamp = e.Marker.Timestamp + offset }));
+                        }
+                    },
+                    observer.OnError,
+                    () =>
+                    {
+                        if (stopped) return;
+                        laps++;
+                        Next();
+                    });
+            }
+            Next();
+            return Disposable.Create(() =>
+            {
+                stopped = true;
+                current.Dispose();
+            });
+        });
+    }
+
+    private IDisposable SubscribeOnce(IObserver<SourceEvent> observer)
+    {
+        var chunkFrames = _options.ChunkFramesFor(Stream.Description);
         var markers = _recording.Markers;
         var enumerator = _recording.ReadChunks(Stream.Index, chunkFrames).GetEnumerator();
         var nextMarker = 0;

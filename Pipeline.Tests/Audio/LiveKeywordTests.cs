@@ -1,6 +1,9 @@
 using Pipeline.Core.Audio;
-using Pipeline.Lsl;
+using Pipeline.Core.Sessions;
+using Pipeline.Sinks.Console;
 using Pipeline.Sources.Audio;
+using Pipeline.Tests.Infrastructure;
+using Pipeline.Tests.Sessions;
 using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Audio;
@@ -18,27 +21,25 @@ public sealed class LiveKeywordTests(VirtualMicrophoneFixture fixture, ITestOutp
             var (words, ends) = SpokenWords.Write(wav, 20, seed: 11);
             using var model = SslKeywordModel.Load(Path.Combine(SslKeywordModelTests.Models, "kws-hconv.onnx"));
             using var vad = SileroVad.Load(SslKeywordModelTests.VadPath);
-            using var session = new AudioKeywordSession(model, vad, new AudioSessionOptions { Live = true }, LslClock.LocalClock);
-            var detections = new List<KeywordDetection>();
-            session.Detected += d => { lock (detections) detections.Add(d); };
+            var detections = new CollectingSink();
+            var speech = new SpeechConsoleSink(new TextConsole().Console);
             using (var capture = PulseAudioMicrophone.Open(new MicrophoneOptions { Server = mic.Server, Device = "vmic" }))
             {
-                using var sub = capture.Chunks.Subscribe(session.Push);
-                capture.Start();
+                var session = DecodingSession.CreateSpeech(capture.Description, new AudioSessionOptions { Live = true }, vad, model);
+                // The microphone starts capturing when the session subscribes; disposing stops it.
+                using var running = session.Start(capture, [detections, speech]);
                 Thread.Sleep(200);
                 mic.Play(wav);
                 Thread.Sleep(600);
             }
-            List<KeywordDetection> got;
-            lock (detections) got = [.. detections];
-            var labels = got.Select(d => d.Label).ToList();
-            var latencies = got.Select(d => d.LatencySeconds).Order().ToList();
+            var labels = detections.Predictions.Select(d => d.Label).ToList();
+            var latencies = speech.Latencies.Order().ToList();
             output.WriteLine($"played {words.Count} words: {string.Join(' ', words)}");
             output.WriteLine($"labels:  {string.Join(' ', labels)}");
             var p50 = latencies.Count > 0 ? latencies[latencies.Count / 2] : double.NaN;
             var p99 = latencies.Count > 0 ? latencies[Math.Clamp((int)Math.Ceiling(0.99 * latencies.Count) - 1, 0, latencies.Count - 1)] : double.NaN;
             output.WriteLine($"latency end of speech → label: p50 {p50 * 1000:F0} ms, p99 {p99 * 1000:F0} ms");
-            Assert.Equal(words.Count, got.Count);
+            Assert.Equal(words.Count, labels.Count);
             var correct = words.Zip(labels).Count(x => x.First == x.Second);
             output.WriteLine($"correct {correct}/{words.Count}");
             Assert.True(correct >= 0.8 * words.Count, $"{correct} of {words.Count} words labelled correctly; at least 80 % are needed");

@@ -39,12 +39,12 @@ public sealed class PulseAudioMicrophoneTests : IClassFixture<VirtualMicrophoneF
             var before = LslClock.LocalClock();
             using (var mic = PulseAudioMicrophone.Open(new MicrophoneOptions { Server = Mic.Server, Device = "vmic", ChunkSamples = 160 }))
             {
-                using var sub = mic.Chunks.Subscribe(c =>
+                // Capture starts with the subscription.
+                using var sub = mic.Chunks().Subscribe(c =>
                 {
                     sizes.Add(c.Frames);
                     lock (captured) { captured.AddRange(c.Samples.ToArray()); stamps.AddRange(c.TimestampSpan.ToArray()); }
                 });
-                mic.Start();
                 Thread.Sleep(200); // the stream is open before playing, so nothing is lost
                 Mic.Play(wav);
                 Thread.Sleep(300);

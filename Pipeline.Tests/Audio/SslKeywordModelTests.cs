@@ -2,7 +2,12 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Pipeline.Core.Audio;
 using Pipeline.Core.Signals;
+using System.Reactive.Concurrency;
+using Pipeline.Core.Sessions;
+using Pipeline.Sinks.Console;
 using Pipeline.Sources.Audio;
+using Pipeline.Sources.Replay;
+using Pipeline.Tests.Sessions;
 using Pipeline.Tests.Infrastructure;
 
 namespace Pipeline.Tests.Audio;
@@ -91,27 +96,27 @@ public sealed class SslKeywordModelTests
             var (words, ends) = SpokenWords.Write(wav, 20, seed: 7);
             using var model = SslKeywordModel.Load(Path.Combine(Models, "kws-hconv.onnx"));
             using var vad = SileroVad.Load(VadPath);
-            using var session = new AudioKeywordSession(model, vad, new AudioSessionOptions { Live = false }, () => 0);
-            var detections = new List<KeywordDetection>();
-            session.Detected += detections.Add;
-            var source = WavFileSource.Open(wav);
-            var t0 = 1000.0;
-            using (source.Chunks(160, startTime: t0).Subscribe(session.Push)) { }
-            session.Complete();
+            using var recording = WavRecording.Open(wav);
+            var session = DecodingSession.CreateSpeech(recording.Audio.Description, new AudioSessionOptions { Live = false }, vad, model);
+            var detections = new CollectingSink();
+            var speech = new SpeechConsoleSink(new TextConsole().Console);
+            session.Run(new ReplaySource(recording, new ReplayOptions { Fast = true }, ImmediateScheduler.Instance), CancellationToken.None, detections, speech);
             // Every word is found once, at its place, and labelled mostly right.
+            var predictions = detections.Predictions;
             var correct = 0;
             for (var i = 0; i < words.Count; i++)
             {
-                var end = t0 + ends[i];
-                var d = detections.Where(x => Math.Abs(x.Segment.End - end) < 0.25).ToList();
+                var d = predictions.Where(x => Math.Abs(x.SegmentEnd - ends[i]) < 0.25).ToList();
                 Assert.True(d.Count == 1, $"word {i} '{words[i]}' ending at {ends[i]:F2} s: {d.Count} detections");
                 if (d[0].Label == words[i]) correct++;
             }
-            Assert.Equal(words.Count, detections.Count);
+            Assert.Equal(words.Count, predictions.Count);
             Console.WriteLine($"unseen espeak voices from a WAV file: {correct}/{words.Count} labelled correctly");
             Assert.True(correct >= 0.8 * words.Count, $"{correct} of {words.Count} words labelled correctly; at least 80 % are needed");
-            Assert.All(detections, x => Assert.Contains(x.Label, model.Classes));
-            Assert.All(detections, x => Assert.InRange(x.LatencySeconds, 0.05, 0.5));
+            Assert.All(predictions, x => Assert.Contains(x.Label, model.Classes));
+            // End of speech → label: the audio the VAD needed after the word, plus the model's time.
+            Assert.Equal(words.Count, speech.Latencies.Count);
+            Assert.All(speech.Latencies, l => Assert.InRange(l, 0.05, 0.5));
         }
         finally { File.Delete(wav); }
     }

@@ -1,8 +1,10 @@
+using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using NAudio.Wave;
 using Pipeline.Core.Audio;
 using Pipeline.Core.Signals;
 using Pipeline.Sources.Audio;
+using Pipeline.Sources.Replay;
 using Pipeline.Tests.Infrastructure;
 
 namespace Pipeline.Tests.Audio;
@@ -47,38 +49,40 @@ public sealed class WavFileSourceTests : IDisposable
     }
 
     [Fact]
-    public void Chunks_cover_the_file_with_regular_timestamps()
+    public void A_wav_recording_replays_as_10_ms_chunks_covering_the_file_with_regular_timestamps()
     {
-        var src = WavFileSource.Open(WriteTone(16000, 1, 300, 0.505));
+        var path = WriteTone(16000, 1, 300, 0.505);
+        Assert.True(RecordingFormats.IsWav(path));
+        using var recording = Recording.Open(path);
+        var wav = Assert.IsType<WavRecording>(recording);
         var total = new List<float>();
         var stamps = new List<double>();
-        src.Chunks(160, paced: false, startTime: 100.0).Do(c =>
+        new ReplaySource(recording, new ReplayOptions { Fast = true }, ImmediateScheduler.Instance).Chunks().Do(c =>
         {
             Assert.InRange(c.Frames, 1, 160);
             total.AddRange(c.Samples.ToArray());
             stamps.AddRange(c.TimestampSpan.ToArray());
         }).Wait();
-        Assert.Equal(src.Samples, total);
-        Assert.Equal(100.0, stamps[0], 9);
+        Assert.Equal(wav.Audio.Samples, total);
+        Assert.Equal(0.0, stamps[0], 9);
         for (var i = 1; i < stamps.Count; i++) Assert.Equal(1.0 / 16000, stamps[i] - stamps[i - 1], 9);
+        Assert.Equal(SpeechAudio.StreamType, recording.ChooseSignalStream().Description.Type);
     }
 
     [Fact]
-    public void Chunk_length_outside_10_to_20_ms_is_refused()
+    public void A_paced_wav_replay_delivers_each_chunk_when_its_last_sample_is_due_in_virtual_time()
     {
-        var src = WavFileSource.Open(WriteTone(16000, 1, 300, 0.1));
-        Assert.Throws<PipelineException>(() => src.Chunks(100));
-        Assert.Throws<PipelineException>(() => src.Chunks(400));
-    }
-
-    [Fact]
-    public void Paced_chunks_arrive_in_real_time()
-    {
-        var src = WavFileSource.Open(WriteTone(16000, 1, 300, 0.3));
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var count = src.Chunks(320, paced: true).Count().Wait();
-        Assert.Equal(15, count);
-        Assert.InRange(sw.Elapsed.TotalSeconds, 0.27, 2.0);
+        using var recording = Recording.Open(WriteTone(16000, 1, 300, 0.3));
+        var clock = new HistoricalScheduler();
+        var due = new List<(double Last, TimeSpan At)>();
+        using var sub = new ReplaySource(recording, new ReplayOptions { ChunkFrames = 320 }, clock).Chunks()
+            .Subscribe(c => due.Add((c.LastTimestamp, clock.Now - DateTimeOffset.MinValue)));
+        clock.AdvanceBy(TimeSpan.FromSeconds(0.1));
+        // 100 ms of virtual time: the chunks whose last sample lies in the first 100 ms (after the first sample).
+        Assert.Equal(5, due.Count);
+        clock.AdvanceBy(TimeSpan.FromSeconds(1));
+        Assert.Equal(15, due.Count);
+        foreach (var (last, at) in due) Assert.Equal(last, at.TotalSeconds, 6);
     }
 
     [Theory]

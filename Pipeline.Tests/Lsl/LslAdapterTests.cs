@@ -22,11 +22,11 @@ public sealed class LslAdapterTests
         Assert.Equal(["C3", "C4"], source.Description.ChannelLabels);
         Assert.Equal(["microvolts", "microvolts"], source.Description.ChannelUnits);
         var frames = new ConcurrentQueue<(float, float, double, long)>();
-        using var sub = source.Chunks.Subscribe(c =>
+        // Reading starts with the subscription.
+        using var sub = source.Chunks().Subscribe(c =>
         {
             for (var i = 0; i < c.Frames; i++) frames.Enqueue((c.Frame(i)[0], c.Frame(i)[1], c.Timestamps[i], c.ArrivalTicks));
         });
-        source.Start();
         Assert.True(outlet.WaitForConsumers(3));
         var before = Stopwatch.GetTimestamp();
         var now = LslClock.LocalClock();
@@ -57,8 +57,7 @@ public sealed class LslAdapterTests
         predInlet.OpenStream(3);
         using var markers = LslSource.Open(new LslSourceOptions(Name: name + "-cmd", ResolveTimeout: 3, Config: config));
         var got = new ConcurrentQueue<Marker>();
-        using var sub = markers.Markers.Subscribe(got.Enqueue);
-        markers.Start();
+        using var sub = markers.Markers().Subscribe(got.Enqueue);
 
         var p = new Prediction("probabilities", ["left", "right", "rest"]) { EndTime = 123.5 };
         p.Values[0] = 0.7f; p.Values[1] = 0.2f; p.Values[2] = 0.1f;

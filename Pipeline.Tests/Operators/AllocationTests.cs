@@ -60,3 +60,51 @@ public class AllocationTests
         Assert.Equal(0, bytes);
     }
 }
+
+/// <summary>The whole decoding session on its own thread, from chunk to sink: nothing allocated per window in steady state.</summary>
+public class SessionAllocationTests
+{
+    [Fact]
+    public void Decoding_session_with_the_demo_model_allocates_nothing_per_window()
+    {
+        using var model = Pipeline.Core.Inference.ModelRunner.Load(Path.Combine(Pipeline.Tests.Infrastructure.SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx"));
+        var card = model.Card;
+        var d = new StreamDescription("amp", "EEG", card.Channels, card.Rate);
+        // One command at most (during the warm-up): a command is an immutable record, the one allocation the path makes.
+        var session = Pipeline.Core.Sessions.DecodingSession.Create(d, new Pipeline.Core.Sessions.DecodingOptions { Decisions = new() { RefractorySeconds = 1e9 } }, model);
+        var chunk = new SignalChunk(d, 10);
+        chunk.Reset(d, 10);
+        var rnd = new Random(3);
+        for (var i = 0; i < chunk.Samples.Length; i++) chunk.Samples[i] = (float)(rnd.NextDouble() * 20 - 10);
+        var source = new Subject<SourceEvent>();
+        long predictions = 0;
+        using var running = session.Start(source, System.Reactive.Observer.Create<Pipeline.Core.Sessions.SessionEvent>(e =>
+        {
+            if (e.Kind == Pipeline.Core.Sessions.SessionEventKind.Prediction) predictions++;
+        }));
+        // A live view's tap on the filtered signal (issue 13's scope) costs nothing per window either.
+        long tapped = 0;
+        using var tap = session.FilteredSignal.Subscribe(c => tapped += c.Frames);
+        long frame = 0;
+        var marker = 0;
+        void Push(bool cues)
+        {
+            var ts = chunk.TimestampSpan;
+            for (var f = 0; f < ts.Length; f++) ts[f] = 100 + frame++ / card.Rate;
+            chunk.ArrivalTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+            source.OnNext(SourceEvent.FromChunk(chunk));
+            // A cue every 8 s opens a trial (one small object per cue, not per window) that the windows after it are scored in.
+            if (cues && frame % (int)(8 * card.Rate) == 0) source.OnNext(SourceEvent.FromMarker(new Marker(ts[^1], (marker++ % 2) == 0 ? "left" : "right")));
+        }
+        for (var i = 0; i < 1000; i++) Push(cues: true); // warm-up: 40 s, windows, the JIT, the first command, 5 trials
+        var windowsBefore = predictions;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 2000; i++) Push(cues: false); // the windows of the last trial are scored while measuring
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var windows = predictions - windowsBefore;
+        Assert.True(windows >= 300, $"only {windows} windows while measuring");
+        Assert.True(running.Failure is null, running.Failure?.ToString());
+        Assert.Equal(frame, tapped);
+        Assert.Equal(0, allocated);
+    }
+}

@@ -50,11 +50,22 @@ public sealed class ServiceConfigurationTests
     }
 
     [Fact]
-    public void Microphone_is_accepted_by_the_schema_but_refused_by_this_build()
+    public void Audio_sessions_need_a_keyword_model_and_eeg_sessions_an_eeg_decoder()
     {
         var json = Good();
-        json["sessions"]![0]!["source"] = new JsonObject { ["kind"] = "microphone" };
-        Assert.Equal(["sessions[0].source.kind: microphone sources are not available in this build"], Errors(json));
+        // A microphone (or a WAV file) with the EEG demo model: refused, naming the kind of model it needs.
+        json["sessions"]![0]!["source"] = new JsonObject { ["kind"] = "microphone", ["device"] = "vmic" };
+        Assert.Equal(["sessions[0].model.path: 'dbconformer-demo.onnx' is an EEG decoder; an audio session needs a keyword model such as models/ssl/kws-hconv.onnx"], Errors(json));
+        json["sessions"]![0]!["model"] = new JsonObject { ["path"] = "models/ssl/kws-hconv.onnx" };
+        Assert.Empty(Errors(json));
+        json["sessions"]![0]!["model"]!["vad"] = "models/no-such-vad.onnx";
+        Assert.Equal(["sessions[0].model.vad: file not found"], Errors(json));
+        json["sessions"]![0]!.AsObject().Remove("model");
+        Assert.Equal(["sessions[0].model: an audio session needs a keyword model, e.g. { \"path\": \"models/ssl/kws-hconv.onnx\" }"], Errors(json));
+        // The keyword model on an EEG stream: refused the other way round.
+        json = Good();
+        json["sessions"]![0]!["model"] = new JsonObject { ["path"] = "models/ssl/kws-hconv.onnx" };
+        Assert.Equal(["sessions[0].model.path: 'kws-hconv.onnx' is a speech keyword model; an EEG session needs an EEG decoder such as models/dbconformer-demo.onnx"], Errors(json));
     }
 
     [Fact]

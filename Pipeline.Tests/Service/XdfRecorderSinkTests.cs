@@ -24,9 +24,10 @@ public sealed class XdfRecorderSinkTests
             float firstValue = float.NaN;
             double firstTime = double.NaN;
             var recorder = new XdfRecorderSink(path, sim.Description, new XdfRecorderOptions { Session = "t", FlushInterval = TimeSpan.FromMilliseconds(50) });
-            var decoder = SessionFactory.CreateDecoder(sim.Description, new DecodingSettings { Session = "t", ModelPath = DemoModel, Decisions = new() { Threshold = 0.55, RefractorySeconds = 0.5 } }, [recorder, counters], _ => { }, blockWhenFull: true);
-            using (decoder)
+            using (var lease = SharedRunnerPool.Acquire(DemoModel, new(), new Pipeline.Core.Inference.BatchingOptions(), null))
             {
+                var session = Pipeline.Core.Sessions.DecodingSession.Create(sim.Description,
+                    new Pipeline.Core.Sessions.DecodingOptions { Session = "t", BlockWhenFull = true, Decisions = new() { Threshold = 0.55, RefractorySeconds = 0.5 } }, lease.Runner);
                 var events = System.Reactive.Linq.Observable.Do(sim, e =>
                 {
                     if (e.Chunk is { } c)
@@ -34,10 +35,10 @@ public sealed class XdfRecorderSinkTests
                         if (frames == 0) { firstValue = c.Samples[0]; firstTime = c.FirstTimestamp; }
                         frames += c.Frames;
                     }
-                    else markers++;
+                    else if (e.IsMarker) markers++;
                     recorder.OnSourceEvent(e);
                 });
-                var summary = decoder.Session.Run(events, CancellationToken.None);
+                var summary = session.Run(events, CancellationToken.None, recorder, counters);
                 Assert.True(summary.Commands > 0);
             }
             recorder.Dispose();

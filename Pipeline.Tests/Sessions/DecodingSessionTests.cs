@@ -1,9 +1,10 @@
+using System.Reactive;
 using System.Reactive.Linq;
+using Pipeline.Core.Operators;
 using Pipeline.Core.Decisions;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
-using Pipeline.Host.Sessions;
 using Pipeline.Sources.Replay;
 using Pipeline.Tests.Infrastructure;
 
@@ -13,21 +14,6 @@ public class DecodingSessionTests
 {
     private static string DemoModel => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
     private static string DemoRecording => Path.Combine(SharedData.RepositoryRoot, "recordings", "demo-mi.xdf");
-
-    /// <summary>Collects what reaches a sink (copies: predictions are reused).</summary>
-    private sealed class CollectingSink : IPipelineSink
-    {
-        public List<(long Window, string? Label, string? Truth, float[] Values)> Predictions { get; } = [];
-        public List<Command> Commands { get; } = [];
-        public List<Gap> Gaps { get; } = [];
-        public SessionSummary? Summary { get; private set; }
-        public void OnPrediction(Prediction p) => Predictions.Add((p.WindowIndex, p.Label, p.Truth, (float[])p.Values.Clone()));
-        public void OnCommand(Command c) => Commands.Add(c);
-        public void OnMarker(Marker m) { }
-        public void OnGap(Gap g) => Gaps.Add(g);
-        public void OnCompleted(SessionSummary s) => Summary = s;
-        public void Dispose() { }
-    }
 
     private static StreamDescription DemoStream()
     {
@@ -40,7 +26,8 @@ public class DecodingSessionTests
     {
         var stream = DemoStream();
         var sink = new CollectingSink();
-        using var session = new DecodingSession(stream, new DecodingSettings { ModelPath = DemoModel, HopSeconds = 1 }, [sink]);
+        using var model = ModelRunner.Load(DemoModel);
+        var session = DecodingSession.Create(stream, new DecodingOptions { HopSeconds = 1 }, model);
         // 20 s of clean noise with one NaN sample at 9 s and one +Inf at 15 s: every 4 s window holding either is skipped.
         var rng = new Random(5);
         var events = Observable.Range(0, 200).Select(k =>
@@ -57,7 +44,7 @@ public class DecodingSessionTests
             if (k == 150) chunk.Frame(0)[0] = float.PositiveInfinity;
             return SourceEvent.FromChunk(chunk);
         });
-        var summary = session.Run(events, CancellationToken.None);
+        var summary = session.Run(events, CancellationToken.None, sink);
         // Windows end at 4, 5, ..., 20 s (17 windows); those containing 9.012 s (ends 10..13 → 4) or 15.0 s (ends 16..19 → 4) are skipped.
         Assert.Equal(17, summary.Windows);
         Assert.Equal(8, summary.SkippedWindows);
@@ -72,8 +59,9 @@ public class DecodingSessionTests
         using var recording = Recording.Open(DemoRecording);
         var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
         var sink = new CollectingSink();
-        using var session = new DecodingSession(source.Description, new DecodingSettings { ModelPath = DemoModel }, [sink]);
-        var summary = session.Run(source, CancellationToken.None);
+        using var model = ModelRunner.Load(DemoModel);
+        var session = DecodingSession.Create(source.Description, new DecodingOptions(), model);
+        var summary = session.Run(source, CancellationToken.None, sink);
         Assert.True(summary.TrialAccuracy >= 0.9, $"trial accuracy {summary.TrialAccuracy}");
         Assert.InRange(summary.Trials, 20, 23);
         var scored = sink.Predictions.Where(p => p.Truth is not null).ToList();
@@ -93,8 +81,10 @@ public class DecodingSessionTests
             using var recording = Recording.Open(DemoRecording);
             var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
             var sink = new CollectingSink();
-            using var session = new DecodingSession(source.Description, new DecodingSettings { Session = name, ModelPath = DemoModel }, [sink], shared: shared, blockWhenFull: true);
-            session.Run(source, CancellationToken.None);
+            var options = new DecodingOptions { Session = name, BlockWhenFull = true };
+            using var own = shared is null ? ModelRunner.Load(DemoModel) : null;
+            var session = shared is null ? DecodingSession.Create(source.Description, options, own) : DecodingSession.Create(source.Description, options, shared);
+            session.Run(source, CancellationToken.None, sink);
             return sink;
         }
         var direct = Replay(null, "direct");
@@ -107,7 +97,7 @@ public class DecodingSessionTests
             Assert.Equal(direct.Predictions.Count, b.Predictions.Count);
             for (var i = 0; i < direct.Predictions.Count; i++)
             {
-                Assert.Equal(direct.Predictions[i].Window, b.Predictions[i].Window);
+                Assert.Equal(direct.Predictions[i].WindowIndex, b.Predictions[i].WindowIndex);
                 for (var k = 0; k < 2; k++) Assert.Equal(direct.Predictions[i].Values[k], b.Predictions[i].Values[k], 4);
             }
             Assert.Equal(direct.Commands.Select(c => (c.WindowIndex, c.Name)), b.Commands.Select(c => (c.WindowIndex, c.Name)));
@@ -119,10 +109,80 @@ public class DecodingSessionTests
     {
         var stream = DemoStream();
         var fewer = stream.WithChannels(stream.ChannelLabels.Where(l => l != "C4").ToArray(), stream.ChannelUnits.Take(stream.ChannelCount - 1).ToArray());
-        var e = Assert.Throws<PipelineException>(() => new DecodingSession(fewer, new DecodingSettings { ModelPath = DemoModel }, []));
+        using var model = ModelRunner.Load(DemoModel);
+        var e = Assert.Throws<PipelineException>(() => DecodingSession.Create(fewer, new DecodingOptions(), model));
         Assert.Contains("C4", e.Message);
         var slower = stream.WithRate(160);
-        Assert.Contains("160 Hz", Assert.Throws<PipelineException>(() => new DecodingSession(slower, new DecodingSettings { ModelPath = DemoModel }, [])).Message);
-        Assert.Contains("500 samples", Assert.Throws<PipelineException>(() => new DecodingSession(stream, new DecodingSettings { ModelPath = DemoModel, WindowSeconds = 2 }, [])).Message);
+        Assert.Contains("160 Hz", Assert.Throws<PipelineException>(() => DecodingSession.Create(slower, new DecodingOptions(), model)).Message);
+        Assert.Contains("500 samples", Assert.Throws<PipelineException>(() => DecodingSession.Create(stream, new DecodingOptions { WindowSeconds = 2 }, model)).Message);
+    }
+}
+
+/// <summary>A whole session in virtual time: the order of its events, and a stop that still ends with the summary.</summary>
+public class DecodingSessionVirtualTimeTests
+{
+    private static string DemoModel => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");
+    private static string DemoRecording => Path.Combine(SharedData.RepositoryRoot, "recordings", "demo-mi.xdf");
+
+    [Fact]
+    public void A_paced_replay_in_virtual_time_gives_markers_predictions_and_commands_in_order_and_a_stop_still_gives_the_summary()
+    {
+        using var recording = Recording.Open(DemoRecording);
+        var clock = new System.Reactive.Concurrency.HistoricalScheduler(DateTimeOffset.UnixEpoch);
+        var source = new ReplaySource(recording, new ReplayOptions { Speed = 1 }, clock);
+        using var model = ModelRunner.Load(DemoModel);
+        var session = DecodingSession.Create(source.Description, new DecodingOptions { Session = "vt" }, model);
+        var sink = new CollectingSink();
+        var events = new List<SessionEvent>();
+        using var stop = new CancellationTokenSource();
+        using var running = session.Start(source.TakeUntilCancelled(stop.Token), Observer.Create<SessionEvent>(e =>
+        {
+            events.Add(e.Kind == SessionEventKind.Prediction ? SessionEvent.FromPrediction(e.Prediction!.Clone(), e.Command) : e);
+            ((IObserver<SessionEvent>)sink).OnNext(e);
+        }));
+        // 60 s of recording in 60 s of virtual time: nothing waits on the wall clock.
+        clock.AdvanceBy(TimeSpan.FromSeconds(60));
+        Assert.False(running.IsDone);
+        var predictions = events.Where(e => e.Kind == SessionEventKind.Prediction).Select(e => e.Prediction!).ToList();
+        // Windows of 4 s every 0.25 s over the first 60 s, each delivered when its last sample was due.
+        Assert.InRange(predictions.Count, 220, 226);
+        Assert.True(predictions.Select(p => p.WindowIndex).SequenceEqual(Enumerable.Range(0, predictions.Count).Select(i => (long)i)));
+        Assert.All(predictions, p => Assert.True(p.EndTime - predictions[0].EndTime + 4 <= 61));
+        // Every command follows the prediction of its window at once, and that prediction event carries it.
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Kind != SessionEventKind.Command) continue;
+            Assert.Equal(SessionEventKind.Prediction, events[i - 1].Kind);
+            Assert.Equal(events[i].Command!.WindowIndex, events[i - 1].Prediction!.WindowIndex);
+            Assert.Same(events[i].Command, events[i - 1].Command);
+        }
+        // A cue comes before the windows it scores, in time order with them.
+        var firstCue = events.FindIndex(e => e.Kind == SessionEventKind.Marker);
+        Assert.True(firstCue >= 0);
+        Assert.True(events.Skip(firstCue + 1).Where(e => e.Kind == SessionEventKind.Prediction).All(e => e.Prediction!.EndTime >= events[firstCue].Marker.Timestamp - 0.04));
+        Assert.Contains(predictions, p => p.Truth is not null);
+
+        // Stopping (Ctrl+C, a duration) ends the session as if the source had ended: the sinks get the summary.
+        stop.Cancel();
+        Assert.True(running.IsDone);
+        Assert.Null(running.Failure);
+        Assert.Equal(SessionEventKind.Summary, events[^1].Kind);
+        var summary = running.Summary!;
+        Assert.Same(summary, sink.Summary);
+        Assert.Equal(predictions.Count, summary.Windows);
+        Assert.Equal(events.Count(e => e.Kind == SessionEventKind.Command), summary.Commands);
+        Assert.InRange(summary.SignalSeconds, 59.9, 60.1);
+        Assert.Throws<InvalidOperationException>(() => session.Decode(source).Subscribe());
+    }
+
+    [Fact]
+    public void A_sink_that_throws_ends_the_run_with_its_failure()
+    {
+        using var recording = Recording.Open(DemoRecording);
+        var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+        var session = DecodingSession.Create(source.Description, new DecodingOptions { WindowSeconds = 2 });
+        var broken = Observer.Create<SessionEvent>(e => { if (e.Kind == SessionEventKind.Prediction && e.Prediction!.WindowIndex == 3) throw new IOException("disk full"); });
+        var e = Assert.Throws<IOException>(() => session.Run(source, CancellationToken.None, broken));
+        Assert.Equal("disk full", e.Message);
     }
 }

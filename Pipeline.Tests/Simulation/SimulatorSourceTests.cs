@@ -154,17 +154,6 @@ public class SimulatorSourceTests
     }
 
     [Fact]
-    public void Real_time_pacing_on_the_default_scheduler_takes_about_the_signal_duration()
-    {
-        var source = new SimulatorSource(new MotorImagerySimulatorOptions(), new SimulatorSourceOptions { DurationSeconds = 0.5, Speed = 1 });
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var count = source.Chunks().Count().Wait();
-        sw.Stop();
-        Assert.Equal(13, count);
-        Assert.InRange(sw.Elapsed.TotalSeconds, 0.4, 5);
-    }
-
-    [Fact]
     public void Bad_pacing_is_a_pipeline_error()
     {
         Assert.Throws<PipelineException>(() => new SimulatorSource(new MotorImagerySimulatorOptions(), new SimulatorSourceOptions { Speed = 0 }));
