@@ -23,7 +23,7 @@ public class LslProcessKillTests
     }
 
     [Fact]
-    public void Inlet_resumes_within_3_s_after_the_outlet_process_is_killed_and_restarted_without_duplicates_or_reordering()
+    public async Task Inlet_resumes_within_3_s_of_a_killed_outlet_process_being_up_again_without_duplicates_or_reordering()
     {
         using var cfgFile = new TempPath(".cfg");
         File.WriteAllText(cfgFile.Path, LslTestSupport.LoopbackConfigFileText());
@@ -49,10 +49,20 @@ public class LslProcessKillTests
             first.WaitForExit();
             var killedAt = LslClock.LocalClock();
             second = StartAmplifier(cfgFile.Path);
+            // The restarted outlet is up when a resolver finds a stream with a new uid. Starting a dotnet process takes
+            // from 1 s to many seconds on a loaded machine, which is not the inlet's doing: the inlet is clocked from here.
+            var firstUid = found[0].Uid;
+            var upAt = Task.Run(() =>
+            {
+                var deadline = LslClock.LocalClock() + 30;
+                while (LslClock.LocalClock() < deadline)
+                    if (LSL.ResolveByPred("type='EEG'", 1, 0.5, config).Any(s => s.Uid != firstUid)) return LslClock.LocalClock();
+                return double.NaN;
+            });
             var before = stamps.Count;
             watch.Restart();
             double resumedAt = double.NaN;
-            while (watch.Elapsed < TimeSpan.FromSeconds(15) && (double.IsNaN(resumedAt) || LslClock.LocalClock() - resumedAt < 1))
+            while (watch.Elapsed < TimeSpan.FromSeconds(40) && (double.IsNaN(resumedAt) || LslClock.LocalClock() - resumedAt < 1))
             {
                 if (inlet.PullSample(sample, 0.2) is var t and not 0.0)
                 {
@@ -62,8 +72,11 @@ public class LslProcessKillTests
                 }
             }
             Assert.False(double.IsNaN(resumedAt), "no sample arrived after the restart");
-            // The new process needs about a second to start; the inlet must be back within 3 s of it being up.
-            Assert.True(resumedAt - killedAt < 3 + 2.5, $"resumed {resumedAt - killedAt:F2} s after the kill");
+            // The inlet must be back within 3 s of the restarted outlet being discoverable (a resolve takes up to 0.5 s
+            // of that, so the bound is loose by that much at most).
+            var up = await upAt;
+            Assert.False(double.IsNaN(up), "the restarted outlet was never found");
+            Assert.True(resumedAt - up < 3, $"resumed {resumedAt - up:F2} s after the restarted outlet was up ({resumedAt - killedAt:F2} s after the kill)");
             Assert.Single(recoveries);
             // The reported gap starts at the last sample the first process delivered (some were still buffered in the
             // inlet when it was killed, so it need not be the last one pulled before the kill) and the next sample is
