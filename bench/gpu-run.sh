@@ -37,7 +37,8 @@ import glob, os, site
 roots = list(site.getsitepackages()) + [site.getusersitepackages()]
 seen = []
 for r in roots:
-    for d in sorted(glob.glob(os.path.join(r, "nvidia", "*", "lib"))):
+    # nvidia/<package>/lib (cudnn, cublas, ...) and the CUDA 13 wheels' shared nvidia/cu13/lib (lib64 for good measure)
+    for d in sorted(glob.glob(os.path.join(r, "nvidia", "*", "lib")) + glob.glob(os.path.join(r, "nvidia", "*", "lib64"))):
         if d not in seen:
             seen.append(d)
 print(":".join(seen))
