@@ -170,7 +170,9 @@ public class BatchingModelRunnerTests
     [Fact]
     public void A_full_live_queue_drops_its_oldest_windows_counts_them_and_never_blocks()
     {
-        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3 });
+        // One worker: a second one would take window 1 while window 0 is delivered, if it woke in time (a race; the
+        // test below holds both workers on purpose).
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3, Workers = 1 });
         var size = shared.Model.WindowValues;
         var window = new float[size];
         using var release = new ManualResetEventSlim(false);
@@ -194,6 +196,38 @@ public class BatchingModelRunnerTests
         client.WaitIdle(CancellationToken.None);
         // The newest three survive, in order.
         Assert.Equal([0L, 8, 9, 10], delivered);
+    }
+
+    [Fact]
+    public void With_two_workers_a_live_session_has_two_windows_in_flight_drops_the_oldest_queued_and_delivers_in_order()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3, Workers = 2 });
+        Assert.Equal(2, shared.Workers);
+        var window = new float[shared.Model.WindowValues];
+        using var release = new ManualResetEventSlim(false);
+        using var first = new ManualResetEventSlim(false);
+        var delivered = new List<long>();
+        using var client = shared.Connect("live", (in WindowTicket t, ReadOnlySpan<float> _) =>
+        {
+            delivered.Add(t.WindowIndex);
+            first.Set();
+            release.Wait();
+        });
+        // Window 0 holds one worker in its delivery; the other takes window 1, runs it and keeps its result (order).
+        client.Submit(window, new WindowTicket(0, 0, 0, 0));
+        Assert.True(first.Wait(TimeSpan.FromSeconds(10)));
+        client.Submit(window, new WindowTicket(1, 0, 0, 0));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (client.Queued > 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.Equal(0, client.Queued);
+        // Two windows in flight is this session's limit (workers x batch): the rest queue, and the queue drops its oldest.
+        for (var i = 2; i <= 10; i++) client.Submit(window, new WindowTicket(i, 0, 0, 0));
+        Thread.Sleep(50); // room for a wrong take to happen
+        Assert.Equal(6, client.Dropped);
+        Assert.Equal(3, client.Queued);
+        release.Set();
+        client.WaitIdle(CancellationToken.None);
+        Assert.Equal([0L, 1, 8, 9, 10], delivered);
     }
 
     [Fact]
