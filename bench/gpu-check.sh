@@ -1,60 +1,57 @@
 #!/usr/bin/env bash
-# One command for a machine with an NVIDIA GPU: builds pipeline with the CUDA ONNX Runtime (-p:Gpu=true), runs the
-# latency benchmark on CUDA and on the CPU, and prints one table. On a machine without a GPU it says that CUDA is
-# absent and prints the CPU rows. Usage (from anywhere):
-#   bash bench/gpu-check.sh                      # sessions 1,8,32,64,128; 10 s each
-#   SESSIONS=8,64 SECONDS_EACH=5 bash bench/gpu-check.sh
-# Needs the .NET 10 SDK (or PIPELINE=path/to/a/published/pipeline) and, for CUDA, CUDA 13 + cuDNN libraries.
+# Packs `pipeline` for a GPU machine that has no .NET: a self-contained `dotnet publish -r linux-x64 -p:Gpu=true`
+# (the CUDA ONNX Runtime; no ReadyToRun: start-up does not matter there and it would add a part), the demo model and recording, and bench/gpu-run.sh, as one .tar.gz split into
+# parts of at most 60 MiB (with their SHA-256) in a git-ignored folder. Copy the parts and bench/gpu-run.sh to the
+# GPU machine (the parts one by one if the transfer is limited) and run there:
+#   bash bench/gpu-run.sh <folder with the parts>
+# which joins, checks, unpacks and runs the GPU benchmarks (see that script).
+#
+# Usage (from anywhere, on the build machine; needs the .NET 10 SDK and the Microsoft.ML.OnnxRuntime.Gpu.Linux
+# package from NuGet, ~245 MB the first time):
+#   bash bench/gpu-check.sh                 # -> bench/out/gpu/parts/pipeline-gpu.tar.gz.part-00 ... + SHA256SUMS
+#   OUT_DIR=/tmp/gpu PART_MIB=50 bash bench/gpu-check.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sessions=${SESSIONS:-1,8,32,64,128}
-seconds=${SECONDS_EACH:-10}
-out=${OUT_DIR:-bench/out}
-mkdir -p "$out"
-
-if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-  gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)
-  echo "GPU: $gpu"
-else
-  gpu=""
-  echo "GPU: none — CUDA is absent on this machine (no working nvidia-smi); only the CPU rows will be measured."
+out=${OUT_DIR:-bench/out/gpu}
+part_mib=${PART_MIB:-60}
+if [ "$part_mib" -gt 60 ] || [ "$part_mib" -lt 1 ]; then
+  echo "PART_MIB must be 1 to 60 (parts of at most 60 MiB)" >&2
+  exit 2
 fi
+stage=$out/stage/pipeline-gpu
+parts=$out/parts
+rm -rf "$out/stage" "$parts"
+mkdir -p "$stage" "$parts"
 
-pipeline=${PIPELINE:-}
-if [ -z "$pipeline" ]; then
-  echo "building pipeline with the CUDA ONNX Runtime (-p:Gpu=true) ..."
-  # A separate artifacts folder keeps the GPU build apart from the default CPU build.
-  dotnet build Pipeline.Host -c Release -p:Gpu=true --artifacts-path "$out/gpu-artifacts" -v q -nologo >/dev/null
-  pipeline=$(find "$out/gpu-artifacts/bin/Pipeline.Host" -name pipeline -type f | head -1)
+echo "publishing pipeline (self-contained, linux-x64, CUDA ONNX Runtime) ..."
+# A separate artifacts folder keeps the GPU build's obj/bin apart from the default CPU build.
+dotnet publish Pipeline.Host -c Release -r linux-x64 --self-contained true -p:Gpu=true -p:PublishReadyToRun=false \
+  --artifacts-path "$out/artifacts" -o "$stage/app" -v q -nologo
+[ -x "$stage/app/pipeline" ] || { echo "publish produced no $stage/app/pipeline" >&2; exit 1; }
+ls "$stage/app" | grep -q 'libonnxruntime_providers_cuda.so' \
+  || { echo "the publish has no libonnxruntime_providers_cuda.so: was it built with -p:Gpu=true?" >&2; exit 1; }
+
+# What the benchmarks need besides the program: the demo model (float and int8, with cards) and the demo recording.
+mkdir -p "$stage/models" "$stage/recordings"
+cp models/dbconformer-demo.onnx models/dbconformer-demo.json "$stage/models/"
+[ -f models/dbconformer-demo-int8.onnx ] && cp models/dbconformer-demo-int8.onnx models/dbconformer-demo-int8.json "$stage/models/"
+cp recordings/demo-mi.xdf "$stage/recordings/"
+git rev-parse HEAD > "$stage/COMMIT" 2>/dev/null || echo unknown > "$stage/COMMIT"
+
+echo "compressing ..."
+tar -C "$out/stage" -czf "$out/pipeline-gpu.tar.gz" pipeline-gpu
+split -b "${part_mib}M" -d -a 2 "$out/pipeline-gpu.tar.gz" "$parts/pipeline-gpu.tar.gz.part-"
+rm "$out/pipeline-gpu.tar.gz"
+(cd "$parts" && sha256sum pipeline-gpu.tar.gz.part-* > SHA256SUMS)
+cp bench/gpu-run.sh "$parts/"
+
+unpacked=$(du -sm "$stage" | cut -f1)
+echo "unpacked: ${unpacked} MiB; parts in $parts:"
+ls -l "$parts"
+largest=$(find "$parts" -name 'pipeline-gpu.tar.gz.part-*' -printf '%s\n' | sort -n | tail -1)
+if [ "$largest" -gt $((60 * 1024 * 1024)) ]; then
+  echo "a part is larger than 60 MiB ($largest bytes)" >&2
+  exit 1
 fi
-
-common=(bench latency --sessions "$sessions" --seconds "$seconds" --warmup 6)
-echo "== CPU =="
-"$pipeline" "${common[@]}" --device cpu --json "$out/latency-cpu.json" --png "$out/latency-cpu"
-if [ -n "$gpu" ]; then
-  echo "== CUDA =="
-  "$pipeline" "${common[@]}" --device cuda --max-batch 64 --json "$out/latency-cuda.json" --png "$out/latency-cuda"
-else
-  echo "== CUDA =="
-  # --device auto shows the fallback line the pipeline prints when CUDA cannot be loaded.
-  "$pipeline" bench inference --device auto --repeat 1 | head -3
-fi
-
-python3 - "$out" <<'PY'
-import json, os, sys
-out = sys.argv[1]
-rows = []
-for dev in ("cpu", "cuda"):
-    p = os.path.join(out, f"latency-{dev}.json")
-    if os.path.exists(p):
-        d = json.load(open(p))
-        for r in d["rows"]:
-            rows.append((dev, d.get("device", ""), r))
-print()
-print(f"{'device':6} {'mode':9} {'sessions':>8} {'batch':>5} {'dec/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'drops':>6} {'CPU %':>6} {'ok':>3}")
-for dev, line, r in rows:
-    ok = "yes" if r["P99Ms"] <= 50 and r["Drops"] == 0 else "no"
-    print(f"{dev:6} {r['Mode']:9} {r['Sessions']:>8} {r['MeanBatch']:>5.1f} {r['DecisionsPerSecond']:>7.0f} {r['P50Ms']:>8.2f} {r['P99Ms']:>8.2f} {r['MaxMs']:>8.1f} {r['Drops']:>6} {r['CpuPercentOfMachine']:>6.0f} {ok:>3}")
-if not any(dev == "cuda" for dev, _, _ in rows):
-    print("cuda   (absent: no GPU on this machine)")
-PY
+rm -rf "$out/stage"
+echo "on the GPU machine: bash gpu-run.sh <folder with the parts>   (or: bash bench/gpu-run.sh $parts)"

@@ -4,7 +4,7 @@ namespace Pipeline.Core.Inference;
 /// A model that runs fixed-size batches on pre-allocated, pre-bound buffers: what a <see cref="BatchingModelRunner"/>
 /// needs from it. Implemented by <see cref="ModelRunner"/> (one ONNX model on EEG windows) and by
 /// <see cref="Audio.SslKeywordModel"/> (an SSL upstream chained to its interface+head). Not thread-safe: one
-/// thread fills slots and runs buckets.
+/// thread fills slots and runs buckets; more threads each take their own <see cref="CreateWorker"/>.
 /// </summary>
 public interface IBatchedModel : IDisposable
 {
@@ -30,4 +30,12 @@ public interface IBatchedModel : IDisposable
     ReadOnlySpan<float> Probabilities(int bucket, int slot);
     /// <summary>Runs a bucket on what its slots hold; allocation-free.</summary>
     void RunBucket(int bucket);
+
+    /// <summary>
+    /// Another instance over the same loaded model (weights and session shared) with its own pre-allocated, pre-bound
+    /// buffers for the buckets up to the one that holds <paramref name="largestBatch"/>, warmed up, for a second
+    /// inference thread; the caller disposes it before this one. Null (the default) when the model cannot be shared
+    /// that way: then one thread runs it.
+    /// </summary>
+    IBatchedModel? CreateWorker(int largestBatch) => null;
 }

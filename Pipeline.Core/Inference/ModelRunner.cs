@@ -17,9 +17,16 @@ public sealed class ModelRunner : IBatchedModel
     private readonly Bucket[] _buckets;
     private readonly int _probabilityOutput;
     private readonly bool _softmaxInCSharp;
+    private readonly ModelRunnerOptions _options;
+    // Workers share the session of the runner that created them (ONNX Runtime runs one session from several threads)
+    // and own only their buffers and bindings.
+    private readonly bool _ownsSession;
 
-    private ModelRunner(string modelPath, ModelCard card, InferenceSession session, string device, string? fallbackReason, ModelRunnerOptions options)
+    private ModelRunner(string modelPath, ModelCard card, InferenceSession session, string device, string? fallbackReason, ModelRunnerOptions options,
+        bool ownsSession = true)
     {
+        _options = options;
+        _ownsSession = ownsSession;
         ModelPath = modelPath;
         Card = card;
         _session = session;
@@ -103,6 +110,16 @@ public sealed class ModelRunner : IBatchedModel
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens an ONNX Runtime session exactly as a runner with <paramref name="options"/> does (device, threads, graph
+    /// optimisation level): for tools that compare a runner with ONNX Runtime's own API under the same conditions.
+    /// </summary>
+    public static InferenceSession OpenSession(string modelPath, ModelRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return OpenSession(modelPath, options, out _, out _);
     }
 
     /// <summary>
@@ -220,6 +237,31 @@ public sealed class ModelRunner : IBatchedModel
         LastRunTicks = Stopwatch.GetTimestamp() - start;
     }
 
+    /// <summary>
+    /// A runner over the same session (weights loaded once) with its own buffers and bindings for the buckets up to the
+    /// one that holds <paramref name="largestBatch"/>, warmed up: for another inference thread. Dispose it before this
+    /// runner.
+    /// </summary>
+    public ModelRunner CreateWorker(int largestBatch)
+    {
+        var sizes = BatchSizes.Where((_, i) => i <= BucketFor(Math.Max(1, largestBatch))).ToArray();
+        return new(ModelPath, Card, _session, Device, FallbackReason, _options with { BatchSizes = sizes }, ownsSession: false);
+    }
+
+    IBatchedModel? IBatchedModel.CreateWorker(int largestBatch) => CreateWorker(largestBatch);
+
+    /// <summary>
+    /// Gives back to the system the memory ONNX Runtime's arena holds beyond what the smallest bucket needs (e.g. after
+    /// the large buckets were timed at warm-up): one run of the smallest bucket that shrinks the arena when it ends.
+    /// </summary>
+    public void TrimMemory()
+    {
+        if (Device != "cpu") return;
+        using var options = new RunOptions();
+        options.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        _buckets[0].Run(options);
+    }
+
     /// <summary>Runs one window (channels x samples, channel-major) and writes the class probabilities.</summary>
     public void Run(ReadOnlySpan<float> window, Span<float> probabilities)
     {
@@ -235,7 +277,7 @@ public sealed class ModelRunner : IBatchedModel
     {
         foreach (var b in _buckets) b.Dispose();
         _runOptions.Dispose();
-        _session.Dispose();
+        if (_ownsSession) _session.Dispose();
     }
 
     internal static string FirstLine(string s)
@@ -270,9 +312,9 @@ public sealed class ModelRunner : IBatchedModel
         public float[] Input { get; }
         public float[] Probabilities => _outputs[_owner._probabilityOutput];
 
-        public void Run()
+        public void Run(RunOptions? options = null)
         {
-            _owner._session.RunWithBinding(_owner._runOptions, _binding);
+            _owner._session.RunWithBinding(options ?? _owner._runOptions, _binding);
             if (_owner._softmaxInCSharp) SoftmaxRows(Probabilities, _owner.Classes);
         }
 

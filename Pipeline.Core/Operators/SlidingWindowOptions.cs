@@ -13,6 +13,15 @@ public sealed record SlidingWindowOptions
     public int? HopSamples { get; init; }
     /// <summary>Hop in seconds, rounded to samples at the stream's nominal rate.</summary>
     public double? HopSeconds { get; init; }
+    /// <summary>
+    /// Where the first window of each continuous segment starts, in samples after the segment's first sample
+    /// (taken modulo the hop; takes precedence over <see cref="PhaseSeconds"/>). Sessions that share a clock (started
+    /// together on one machine) otherwise finish their windows at the same instants and queue for the model together;
+    /// a phase per session spreads them. The hop and length, the session's own timing, are unchanged.
+    /// </summary>
+    public int? PhaseSamples { get; init; }
+    /// <summary>The phase in seconds, rounded to samples at the stream's nominal rate (null and 0: none).</summary>
+    public double? PhaseSeconds { get; init; }
     /// <summary>The session name stamped on every window.</summary>
     public string Session { get; init; } = "";
 
@@ -31,6 +40,14 @@ public sealed record SlidingWindowOptions
         if (length < 1) throw new PipelineException($"The window length of {length} samples is too short; give at least one sample.");
         if (hop < 1) throw new PipelineException($"The window hop of {hop} samples is too short; give at least one sample.");
         return (length, hop);
+    }
+
+    /// <summary>The phase in samples for a stream at <paramref name="rate"/> Hz, modulo the hop: within [0, <paramref name="hop"/>).</summary>
+    public int ResolvePhase(double rate, int hop)
+    {
+        int phase = PhaseSamples ?? (PhaseSeconds is null or 0 ? 0 : ToSamples(PhaseSeconds, rate, "window phase"));
+        if (phase < 0) throw new PipelineException($"The window phase of {phase} samples is negative; give 0 or more.");
+        return phase % hop;
     }
 
     private static int ToSamples(double? seconds, double rate, string what)

@@ -5,7 +5,8 @@ namespace Pipeline.Core.Operators;
 
 /// <summary>
 /// Cuts a stream into overlapping (or spaced) windows, channel-major, ready as model input. Window k after
-/// a (re)start holds exactly frames [k·hop, k·hop + length) of the continuous segment, whatever the chunking.
+/// a (re)start holds exactly frames [phase + k·hop, phase + k·hop + length) of the continuous segment, whatever the
+/// chunking (the phase is 0 unless <see cref="SlidingWindowOptions.PhaseSamples"/> staggers it).
 /// At a gap or backward timestamp step the buffer restarts, so no window spans a gap; the running
 /// <see cref="Window.Index"/> keeps counting, and the first window after a (re)start has
 /// <see cref="Window.StartsSegment"/> set. The emitted window is reused (clone it to keep it).
@@ -17,14 +18,14 @@ public static class Windowing
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.LengthSamples is not null && options.HopSamples is not null) options.Resolve(0);
+        if (options.LengthSamples is not null && options.HopSamples is not null) options.ResolvePhase(0, options.Resolve(0).Hop);
         return Observable.Create<Window>(observer =>
         {
             StreamDescription? description = null;
             Window? window = null;
             float[] ring = [];
             double[] times = [];
-            int length = 0, hop = 0, pos = 0, channels = 0;
+            int length = 0, hop = 0, phase = 0, pos = 0, channels = 0;
             long count = 0, nextStart = 0, index = 0;
             double period = 0, last = double.NaN;
             bool fresh = true;
@@ -40,10 +41,11 @@ public static class Windowing
                         if (description is null || d.ChannelCount != channels || d.NominalRate != description.NominalRate)
                         {
                             (length, hop) = options.Resolve(d.NominalRate);
+                            phase = options.ResolvePhase(d.NominalRate, hop);
                             channels = d.ChannelCount;
                             ring = new float[length * Math.Max(1, channels)];
                             times = new double[length];
-                            count = 0; nextStart = 0; pos = 0; last = double.NaN; fresh = true;
+                            count = 0; nextStart = phase; pos = 0; last = double.NaN; fresh = true;
                             period = d.IsRegular ? 1 / d.NominalRate : double.PositiveInfinity;
                         }
                         window = new Window(d, length, options.Session);
@@ -63,7 +65,7 @@ public static class Windowing
                     double t = ts[f];
                     if (!double.IsNaN(last) && GapRule.IsBreak(last, t, period))
                     {
-                        count = 0; nextStart = 0; pos = 0; fresh = true;
+                        count = 0; nextStart = phase; pos = 0; fresh = true;
                     }
                     last = t;
                     int src = f * channels;

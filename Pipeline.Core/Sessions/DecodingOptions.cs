@@ -1,4 +1,5 @@
 using Pipeline.Core.Decisions;
+using Pipeline.Core.Operators;
 
 namespace Pipeline.Core.Sessions;
 
@@ -11,6 +12,11 @@ public sealed record DecodingOptions
     public double? WindowSeconds { get; init; }
     /// <summary>Window hop, s.</summary>
     public double HopSeconds { get; init; } = 0.25;
+    /// <summary>
+    /// Where the first window of each segment starts, s after its first sample (modulo the hop; 0: at once). Sessions
+    /// that share a clock use it to finish their windows at different instants (see <see cref="SlidingWindowOptions.PhaseSeconds"/>).
+    /// </summary>
+    public double PhaseSeconds { get; init; }
     /// <summary>Band-pass edges, Hz (null: the model card's band, or 8-30 Hz band power without a model).</summary>
     public (double Low, double High)? Band { get; init; }
     /// <summary>Notch frequency, Hz (null: the card's; 0 none).</summary>

@@ -193,7 +193,7 @@ public sealed class DecodingSession
             ResampleTo = options.ResampleTo,
         };
         var filtering = new PreprocessingOptions { NotchHz = notch, Band = band };
-        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, Session = options.Session };
+        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, PhaseSeconds = options.PhaseSeconds, Session = options.Session };
         var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = options.BlockWhenFull };
         DecodingSession? session = null;
         Func<IObservable<Window>, IObservable<Prediction>>? classifying = model is null ? null

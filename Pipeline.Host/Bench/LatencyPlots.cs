@@ -18,25 +18,25 @@ internal static class LatencyPlots
             var xs = r.LatencySampleMs;
             var ys = Enumerable.Range(0, xs.Length).Select(i => 100.0 * (i + 1) / xs.Length).ToArray();
             var line = cdf.Add.ScatterLine(xs, ys);
-            line.LegendText = $"{r.Mode}, {r.Sessions} sessions";
+            line.LegendText = $"{r.Mode}, {r.Phase} phase, {r.Sessions} sessions";
             line.LineWidth = 2;
         }
         cdf.Add.VerticalLine(50, 1, ScottPlot.Colors.Red).LegendText = "50 ms";
-        cdf.Title("Latency: newest sample arrived → command out (cumulative)");
+        cdf.Title("Latency: newest sample due → command out (cumulative)");
         cdf.XLabel("latency (ms)");
         cdf.YLabel("windows (%)");
         cdf.ShowLegend(ScottPlot.Alignment.LowerRight);
         cdf.SavePng(latencyPath, 1000, 600);
 
         var tp = new ScottPlot.Plot();
-        foreach (var mode in rows.Select(r => r.Mode).Distinct())
+        foreach (var (mode, phase) in rows.Select(r => (r.Mode, r.Phase)).Distinct())
         {
-            var mine = rows.Where(r => r.Mode == mode).OrderBy(r => r.Sessions).ToArray();
+            var mine = rows.Where(r => r.Mode == mode && r.Phase == phase).OrderBy(r => r.Sessions).ToArray();
             var s = tp.Add.Scatter(mine.Select(r => (double)r.Sessions).ToArray(), mine.Select(r => r.DecisionsPerSecond).ToArray());
-            s.LegendText = $"{mode}: decisions / s";
+            s.LegendText = $"{mode}, {phase}: decisions / s";
             s.LineWidth = 2;
             var p99 = tp.Add.Scatter(mine.Select(r => (double)r.Sessions).ToArray(), mine.Select(r => r.P99Ms).ToArray());
-            p99.LegendText = $"{mode}: p99 latency (ms)";
+            p99.LegendText = $"{mode}, {phase}: p99 latency (ms)";
             p99.LinePattern = ScottPlot.LinePattern.Dashed;
             p99.Axes.YAxis = tp.Axes.Right;
         }

@@ -37,6 +37,8 @@ internal sealed class ServiceSession
 
     /// <summary>The session's id.</summary>
     public string Id { get; }
+    /// <summary>Where its first window starts, as a fraction of the hop (see <see cref="WindowStagger"/>).</summary>
+    public double PhaseFraction { get; init; }
     /// <summary>Its configuration.</summary>
     public SessionConfiguration Configuration => _config;
     /// <summary>Where it is now.</summary>
@@ -112,7 +114,7 @@ internal sealed class ServiceSession
             // A live stream (LSL, a microphone, or a source at real pace) drops its oldest window when the shared model
             // falls behind; a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
             var blockWhenFull = _config.Source!.Kind is not ("lsl" or "microphone") && _config.Source.Speed > 1;
-            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull);
+            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull, PhaseFraction);
             var s = _config.Sinks ?? new();
             if (s.Console) sinks.Add(new ConsoleSink(new ConsoleSinkOptions(0, ShowMarkers: false)));
             if (s.Jsonl is { } j) sinks.Add(new JsonLinesSink(ServicePaths.Resolve(_baseDirectory, j)));

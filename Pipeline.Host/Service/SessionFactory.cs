@@ -20,7 +20,9 @@ internal static class SessionFactory
     /// <param name="log">Where the device and batching lines go.</param>
     /// <param name="blockWhenFull">False for live sources (a full queue drops the oldest window); true for sources that
     /// run faster than real time, which should wait instead.</param>
-    public static SessionDecoder Create(SessionSource source, SessionConfiguration config, string baseDirectory, Action<string> log, bool blockWhenFull)
+    /// <param name="phaseFraction">Where an EEG session's first window starts, as a fraction of its hop (<see cref="WindowStagger"/>).</param>
+    public static SessionDecoder Create(SessionSource source, SessionConfiguration config, string baseDirectory, Action<string> log, bool blockWhenFull,
+        double phaseFraction = 0)
     {
         var id = config.Id!;
         var device = new ModelRunnerOptions { Device = ServiceSourceOptions.Device(config.Model?.Device) };
@@ -46,8 +48,10 @@ internal static class SessionFactory
             }
         }
         var options = ServiceSourceOptions.Decoding(config, blockWhenFull);
+        options = options with { PhaseSeconds = phaseFraction * options.HopSeconds };
+        if (modelPath is not null && phaseFraction > 0) log($"windows staggered: each starts {options.PhaseSeconds * 1000:F0} ms into its hop (sessions of one model started together)");
         if (modelPath is null) return new SessionDecoder(DecodingSession.Create(source.Description, options));
-        // Every session of a model shares one batching runner (one inference thread, micro-batches across
+        // Every session of a model shares one batching runner (its inference workers take micro-batches across
         // sessions); a full queue drops that session's oldest window, counted by the session.
         var lease = SharedRunnerPool.Acquire(modelPath, device, new BatchingOptions(), log);
         try

@@ -21,7 +21,9 @@ internal sealed class SessionHost : IHostedService, IDisposable
     {
         _log = logs.CreateLogger("Pipeline.Service");
         var sessionLog = logs.CreateLogger("Pipeline.Session");
-        Sessions = config.Sessions.Select(s => new ServiceSession(s, baseDirectory, sessionLog)).ToArray();
+        // Sessions started together share this machine's clock: their windows are staggered over the hop.
+        var phases = WindowStagger.Fractions(config.Sessions, baseDirectory);
+        Sessions = config.Sessions.Select(s => new ServiceSession(s, baseDirectory, sessionLog) { PhaseFraction = phases[s.Id!] }).ToArray();
         ById = Sessions.ToDictionary(s => s.Id, StringComparer.Ordinal);
     }
 

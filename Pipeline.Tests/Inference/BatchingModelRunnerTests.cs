@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CsCheck;
 using Pipeline.Core.Inference;
 using Pipeline.Tests.Infrastructure;
 
@@ -63,9 +64,115 @@ public class BatchingModelRunnerTests
     }
 
     [Fact]
+    public void Several_workers_deliver_every_sessions_results_in_window_order_and_conserve_counts()
+    {
+        var golden = GoldenFile.Load(Path.ChangeExtension(ModelPath, ".golden.json"));
+        var size = golden.InputShape[1] * golden.InputShape[2];
+        // More workers than this machine has cores, so which worker finishes first is up to the scheduler: the order
+        // each session sees must not depend on it.
+        var runners = new[] { 1, 2, 3 }.Select(w => BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(),
+            new BatchingOptions { MaxBatch = 4, Workers = w })).ToArray();
+        try
+        {
+            Assert.Equal([1, 2, 3], runners.Select(r => r.Workers));
+            Gen.Select(Gen.Int[0, 2], Gen.Int[0, 30].Array[1, 6], Gen.Bool, Gen.Int[1, 5]).Sample((which, counts, live, capacity) =>
+            {
+                var runner = runners[which];
+                var delivered = counts.Select(_ => new List<(long Index, float[] P)>()).ToArray();
+                var clients = counts.Select((_, s) => runner.Connect($"s{s}",
+                    (in WindowTicket t, ReadOnlySpan<float> p) => delivered[s].Add((t.WindowIndex, p.ToArray())), blockWhenFull: !live, queueCapacity: capacity)).ToArray();
+                try
+                {
+                    Parallel.For(0, counts.Length, s =>
+                    {
+                        for (var i = 0; i < counts[s]; i++)
+                            clients[s].Submit(golden.Eeg.AsSpan((s + i) % golden.Count * size, size), new WindowTicket(i, i, i + 4, 0));
+                    });
+                    foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+                    for (var s = 0; s < counts.Length; s++)
+                    {
+                        var got = delivered[s];
+                        var c = clients[s];
+                        // Counts conserved: every window submitted was delivered or (live only) dropped, never both.
+                        Assert.Equal(counts[s], c.Submitted);
+                        Assert.Equal(c.Submitted, c.Completed + c.Dropped);
+                        Assert.Equal(c.Completed, got.Count);
+                        if (!live) Assert.Equal(0, c.Dropped);
+                        // Window order per session, and each result is its own window's.
+                        for (var k = 1; k < got.Count; k++) Assert.True(got[k].Index > got[k - 1].Index, $"session {s}: {got[k - 1].Index} then {got[k].Index}");
+                        if (!live) Assert.Equal(Enumerable.Range(0, counts[s]).Select(i => (long)i), got.Select(r => r.Index));
+                        foreach (var (index, p) in got)
+                        {
+                            var g = (int)((s + index) % golden.Count);
+                            for (var j = 0; j < golden.Classes; j++)
+                                Assert.True(Math.Abs(p[j] - golden.Probabilities[g * golden.Classes + j]) <= 1e-4, $"session {s} window {index}");
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var c in clients) c.Dispose();
+                }
+            }, iter: 40);
+        }
+        finally
+        {
+            foreach (var r in runners) r.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Workers_allocate_nothing_per_window_in_steady_state()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 4, Workers = 2 });
+        var window = new float[shared.Model.WindowValues];
+        // Bytes each worker thread had allocated at its first and last result after the warm-up (the handler runs on
+        // the worker that delivers: what the thread allocated between the two is the batching loop's, per window).
+        var first = new long[4096];
+        var last = new long[4096];
+        var delivered = new int[4096];
+        var clients = Enumerable.Range(0, 4).Select(s => shared.Connect($"s{s}", (in WindowTicket t, ReadOnlySpan<float> _) =>
+        {
+            if (t.WindowIndex < 50) return;
+            var thread = Environment.CurrentManagedThreadId;
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            if (first[thread] == 0) first[thread] = bytes;
+            last[thread] = bytes;
+            delivered[thread]++;
+        }, blockWhenFull: true)).ToArray();
+        Parallel.For(0, clients.Length, s =>
+        {
+            for (var i = 0; i < 400; i++) clients[s].Submit(window, new WindowTicket(i, 0, 4, 0));
+        });
+        foreach (var c in clients) c.WaitIdle(CancellationToken.None);
+        var threads = Enumerable.Range(0, delivered.Length).Where(t => delivered[t] > 0).ToArray();
+        Assert.NotEmpty(threads);
+        Assert.Equal(4 * 350, threads.Sum(t => delivered[t]));
+        foreach (var t in threads) Assert.True(last[t] == first[t], $"worker thread {t} allocated {last[t] - first[t]} B over {delivered[t]} windows");
+        foreach (var c in clients) c.Dispose();
+    }
+
+    [Fact]
+    public void Batch_limit_comes_from_the_median_of_interleaved_runs_with_its_spread()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { Workers = 1 });
+        var timings = shared.WarmUpTimings;
+        Assert.Equal([1, 2, 4, 8, 16, 32, 64], timings.Select(t => t.Size));
+        foreach (var t in timings)
+        {
+            Assert.True(t.Runs >= 9, $"bucket {t.Size}: {t.Runs} runs");
+            Assert.True(t.LowMs <= t.MedianMs && t.MedianMs <= t.HighMs, $"bucket {t.Size}: {t.LowMs} {t.MedianMs} {t.HighMs}");
+        }
+        // The limit is the rule applied to those medians.
+        Assert.Equal(BatchingModelRunner.ChooseMaxBatch(timings.ToDictionary(t => t.Size, t => t.MedianMs)), shared.MaxBatch);
+    }
+
+    [Fact]
     public void A_full_live_queue_drops_its_oldest_windows_counts_them_and_never_blocks()
     {
-        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3 });
+        // One worker: a second one would take window 1 while window 0 is delivered, if it woke in time (a race; the
+        // test below holds both workers on purpose).
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3, Workers = 1 });
         var size = shared.Model.WindowValues;
         var window = new float[size];
         using var release = new ManualResetEventSlim(false);
@@ -89,6 +196,38 @@ public class BatchingModelRunnerTests
         client.WaitIdle(CancellationToken.None);
         // The newest three survive, in order.
         Assert.Equal([0L, 8, 9, 10], delivered);
+    }
+
+    [Fact]
+    public void With_two_workers_a_live_session_has_two_windows_in_flight_drops_the_oldest_queued_and_delivers_in_order()
+    {
+        using var shared = BatchingModelRunner.Load(ModelPath, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3, Workers = 2 });
+        Assert.Equal(2, shared.Workers);
+        var window = new float[shared.Model.WindowValues];
+        using var release = new ManualResetEventSlim(false);
+        using var first = new ManualResetEventSlim(false);
+        var delivered = new List<long>();
+        using var client = shared.Connect("live", (in WindowTicket t, ReadOnlySpan<float> _) =>
+        {
+            delivered.Add(t.WindowIndex);
+            first.Set();
+            release.Wait();
+        });
+        // Window 0 holds one worker in its delivery; the other takes window 1, runs it and keeps its result (order).
+        client.Submit(window, new WindowTicket(0, 0, 0, 0));
+        Assert.True(first.Wait(TimeSpan.FromSeconds(10)));
+        client.Submit(window, new WindowTicket(1, 0, 0, 0));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (client.Queued > 0 && DateTime.UtcNow < deadline) Thread.Sleep(1);
+        Assert.Equal(0, client.Queued);
+        // Two windows in flight is this session's limit (workers x batch): the rest queue, and the queue drops its oldest.
+        for (var i = 2; i <= 10; i++) client.Submit(window, new WindowTicket(i, 0, 0, 0));
+        Thread.Sleep(50); // room for a wrong take to happen
+        Assert.Equal(6, client.Dropped);
+        Assert.Equal(3, client.Queued);
+        release.Set();
+        client.WaitIdle(CancellationToken.None);
+        Assert.Equal([0L, 1, 8, 9, 10], delivered);
     }
 
     [Fact]

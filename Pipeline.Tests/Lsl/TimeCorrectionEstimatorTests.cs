@@ -68,9 +68,11 @@ public sealed class TimeCorrectionEstimatorTests
         estimator.Start();
         Assert.True(estimator.WaitForEstimate(10), "no estimate within 10 s");
         Assert.True(estimator.TryGet(out var correction, out var remote, out var uncertainty));
-        // The correction is what to add to the peer's timestamps to get ours; the uncertainty is the winning round trip.
-        Assert.Equal(-1.5, correction, 2);
+        // The correction is what to add to the peer's timestamps to get ours; the uncertainty is the winning round trip,
+        // and an NTP-style estimate is off by at most half of it (how unevenly the two legs were delayed). A fixed
+        // 5 ms tolerance failed on a loaded machine, where even the fastest of 4 probes took over 20 ms.
         Assert.InRange(uncertainty, 0, 0.2);
+        Assert.InRange(correction, -1.5 - uncertainty / 2 - 1e-4, -1.5 + uncertainty / 2 + 1e-4);
         Assert.InRange(remote - LslClock.LocalClock(), 1.5 - 1, 1.5 + 0.01);
         Assert.All(peer.Probes, p => Assert.Equal("LSL:timedata", p));
         Assert.Empty(log);

@@ -91,7 +91,7 @@ public sealed class DecodingOperatorTests
     public void A_shared_runner_classifies_in_window_order_drops_a_live_sessions_oldest_windows_and_counts_them()
     {
         var golden = GoldenFile.Load(Path.ChangeExtension(DemoModel, ".golden.json"));
-        using var shared = BatchingModelRunner.Load(DemoModel, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3 });
+        using var shared = BatchingModelRunner.Load(DemoModel, new ModelRunnerOptions(), new BatchingOptions { MaxBatch = 1, QueueCapacity = 3, Workers = 1 });
         var card = ((ModelRunner)shared.Model).Card;
         var d = new StreamDescription("amp", "EEG", card.Channels, card.Rate);
         var input = Windows(golden, d);
@@ -103,6 +103,7 @@ public sealed class DecodingOperatorTests
         var stats = new QueueStatistics();
         var windows = new Subject<Window>();
         // The first prediction holds the inference thread (an observer that is slow), so the queue fills behind it.
+        // One worker: a second one would take window 1 while window 0 is delivered, if it woke in time (a race).
         using var sub = windows.Align(card).Classify(shared, new ClassifyOptions { Statistics = stats }).Subscribe(p =>
         {
             delivered.Add((p.WindowIndex, p.StartsSegment, p.Label));

@@ -11,16 +11,17 @@ public class WindowingTests
     // Value of frame f in channel c: encodes both, so any misplaced, dropped or repeated frame shows.
     private static float Value(int f, int c) => f * 4 + c;
 
-    private sealed record Case(int Channels, int Length, int Hop, int[] Sizes, int Frames, int[] GapsAt);
+    private sealed record Case(int Channels, int Length, int Hop, int Phase, int[] Sizes, int Frames, int[] GapsAt);
 
     private static readonly Gen<Case> Cases =
         from channels in Gen.Int[1, 3]
         from length in Gen.Int[1, 40]
         from hop in Gen.Int[1, 60]
+        from phase in Gen.Int[-hop, 2 * hop] // a third without a phase; beyond one hop it is taken modulo the hop
         from sizes in Gen.Int[1, 3 * length].Array[1, 8]
         from frames in Gen.Int[0, 400]
         from gaps in Gen.Int[1, 399].Array[0, 4]
-        select new Case(channels, length, hop, sizes, frames, gaps.Where(g => g < frames).Distinct().OrderBy(g => g).ToArray());
+        select new Case(channels, length, hop, Math.Max(0, phase), sizes, frames, gaps.Where(g => g < frames).Distinct().OrderBy(g => g).ToArray());
 
     // Frame timestamps: regular, with a jump of 5 periods before each frame listed in gapsAt.
     private static double[] TimesWithGaps(int frames, int[] gapsAt)
@@ -45,7 +46,7 @@ public class WindowingTests
     }
 
     [Fact]
-    public void Every_window_holds_exactly_its_frames_for_any_chunking_and_gaps()
+    public void Every_window_holds_exactly_its_frames_for_any_chunking_gaps_and_phase()
     {
         Cases.Sample(k =>
         {
@@ -55,13 +56,13 @@ public class WindowingTests
                 for (int c = 0; c < k.Channels; c++) data[f * k.Channels + c] = Value(f, c);
             var times = TimesWithGaps(k.Frames, k.GapsAt);
             var windows = Run(SignalBuilder.Chunk(d, data, times, k.Sizes),
-                new SlidingWindowOptions { LengthSamples = k.Length, HopSamples = k.Hop, Session = "s1" });
+                new SlidingWindowOptions { LengthSamples = k.Length, HopSamples = k.Hop, PhaseSamples = k.Phase, Session = "s1" });
 
-            // Expected: within each continuous segment, windows start at segment start + j*hop.
+            // Expected: within each continuous segment, windows start at segment start + phase (modulo the hop) + j*hop.
             var expectedStarts = new List<int>();
             var bounds = new[] { 0 }.Concat(k.GapsAt).Concat([k.Frames]).ToArray();
             for (int s = 0; s + 1 < bounds.Length; s++)
-                for (int start = bounds[s]; start + k.Length <= bounds[s + 1]; start += k.Hop)
+                for (int start = bounds[s] + k.Phase % k.Hop; start + k.Length <= bounds[s + 1]; start += k.Hop)
                     expectedStarts.Add(start);
 
             Assert.Equal(expectedStarts.Count, windows.Count);
@@ -103,6 +104,36 @@ public class WindowingTests
         var windows = Run(chunks, new SlidingWindowOptions { LengthSeconds = 2, HopSeconds = 0.5 });
         Assert.All(windows, w => Assert.Equal(320, w.Samples));
         Assert.Equal((800 - 320) / 80 + 1, windows.Count);
+    }
+
+    [Fact]
+    public void A_phase_in_seconds_delays_every_window_by_the_same_samples_and_keeps_the_hop()
+    {
+        var d = SignalBuilder.Description(1, 200);
+        var data = Enumerable.Range(0, 2000).Select(f => (float)f).ToArray();
+        List<Window> Cut(double? phase) => Run(SignalBuilder.Chunk(d, data, SignalBuilder.Times(2000, 200), [8]),
+            new SlidingWindowOptions { LengthSeconds = 4, HopSeconds = 0.25, PhaseSeconds = phase });
+        var plain = Cut(null);
+        var staggered = Cut(0.1); // 20 samples
+        Assert.Equal(plain.Count - 1, staggered.Count); // the last hop no longer fits
+        for (var i = 0; i < staggered.Count; i++)
+        {
+            Assert.Equal(plain[i].Data[0] + 20, staggered[i].Data[0]);
+            Assert.Equal(plain[i].EndTime + 0.1, staggered[i].EndTime, 9);
+            Assert.Equal(plain[i].Samples, staggered[i].Samples);
+        }
+        Assert.All(staggered.Zip(staggered.Skip(1)), p => Assert.Equal(0.25, p.Second.EndTime - p.First.EndTime, 9));
+    }
+
+    [Fact]
+    public void A_negative_phase_is_a_pipeline_error()
+    {
+        var d = SignalBuilder.Description(1, 160);
+        var subject = new System.Reactive.Subjects.Subject<SignalChunk>();
+        Exception? error = null;
+        using var sub = subject.SlidingWindows(new SlidingWindowOptions { LengthSamples = 8, HopSeconds = 0.1, PhaseSeconds = -0.05 }).Subscribe(_ => { }, e => error = e);
+        subject.OnNext(SignalBuilder.Chunk(d, new float[10], SignalBuilder.Times(10, 160), [10])[0]);
+        Assert.Contains("phase", Assert.IsType<PipelineException>(error).Message);
     }
 
     [Fact]

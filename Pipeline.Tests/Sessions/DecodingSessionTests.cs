@@ -54,6 +54,28 @@ public class DecodingSessionTests
     }
 
     [Fact]
+    public void A_staggered_session_cuts_its_windows_a_phase_later_with_its_own_hop_and_length_unchanged()
+    {
+        var stream = DemoStream();
+        CollectingSink Run(double phase)
+        {
+            using var recording = Recording.Open(DemoRecording);
+            var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
+            var sink = new CollectingSink();
+            using var model = ModelRunner.Load(DemoModel);
+            DecodingSession.Create(source.Description, new DecodingOptions { PhaseSeconds = phase }, model).Run(source, CancellationToken.None, sink);
+            return sink;
+        }
+        var plain = Run(0);
+        var staggered = Run(0.125); // half a hop: 31 samples at 250 Hz
+        Assert.InRange(staggered.Predictions.Count, plain.Predictions.Count - 1, plain.Predictions.Count);
+        for (var i = 0; i < staggered.Predictions.Count; i++)
+            Assert.Equal(plain.Predictions[i].EndTime + 31 / stream.NominalRate, staggered.Predictions[i].EndTime, 6);
+        Assert.Equal(plain.Predictions.Zip(plain.Predictions.Skip(1)).Select(p => Math.Round(p.Second.EndTime - p.First.EndTime, 6)).Distinct(),
+            staggered.Predictions.Zip(staggered.Predictions.Skip(1)).Select(p => Math.Round(p.Second.EndTime - p.First.EndTime, 6)).Distinct());
+    }
+
+    [Fact]
     public void Demo_replay_reaches_at_least_90_percent_trial_accuracy_and_scores_only_cued_windows()
     {
         using var recording = Recording.Open(DemoRecording);

@@ -6,6 +6,8 @@ using Pipeline.Tests.Infrastructure;
 namespace Pipeline.Tests.Sessions;
 
 /// <summary>The service's pool: one batching runner per model and device, shared by leases, closed by the last one.</summary>
+/// <remarks>Runs alone: other tests (the XDF recorder's, serve's) lease the same process-wide pool and would move its count.</remarks>
+[Collection(RunsAlone.Name)]
 public sealed class SharedRunnerPoolTests
 {
     private static string DemoModel => Path.Combine(SharedData.RepositoryRoot, "models", "dbconformer-demo.onnx");

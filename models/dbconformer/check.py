@@ -95,7 +95,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         # 3. ONNX export of the reference configuration
         path = os.path.join(tmp, "ref.onnx")
-        proto = export.export_onnx(m, path)
+        proto = export.export_onnx(m, path, layout="reference")
         inp, outs = proto.graph.input[0], proto.graph.output
         dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
         expect(inp.name == "eeg" and dims == ["batch", 22, 1001],
@@ -103,6 +103,23 @@ def main():
         expect([o.name for o in outs] == ["logits", "probabilities"]
                and all(o.type.tensor_type.shape.dim[0].dim_param == "batch" for o in outs),
                "onnx outputs logits, probabilities with dynamic batch")
+
+        # 3b. the fast export layout computes the same function for every configuration it may meet
+        import export_layout
+        for kw in (dict(), dict(crop_last=False, samples=1000), dict(spatial_branch=False),
+                   dict(channel_attention=False, temporal_depth=1, spatial_depth=3), dict(channels=4, samples=161, patch=80)):
+            cfg = {**dict(channels=22, samples=1001, classes=3), **kw}
+            mk = DBConformer(**cfg)
+            with torch.no_grad():   # batch-norm statistics that are not the identity, so the folding is exercised
+                for bn in (mk.temporal.bn1, mk.temporal.bn2):
+                    bn.running_mean.uniform_(-1, 1)
+                    bn.running_var.uniform_(0.5, 2)
+            worst = export_layout.check_same(mk.eval(), export_layout.FastDBConformer(mk), tol=2e-5)
+            export.export_onnx(mk, os.path.join(tmp, "fast.onnx"))
+            re = export_layout.from_onnx(os.path.join(tmp, "ref.onnx"), m.config) if not kw else None
+            expect(worst <= 2e-5 and (re is None or export_layout.check_same(m.eval(), re, tol=1e-5) <= 1e-5),
+                   f"fast export layout = model ({kw or 'default'}: {worst:.1e})"
+                   + ("; weights read back from its reference ONNX give the model" if re is not None else ""))
 
         # 4. alignment and input validation
         a = os.path.join(tmp, "a.npz")
