@@ -39,6 +39,7 @@ public sealed class DecodingSession
     private readonly LatencyRecorder _addedTime = new();
     private readonly GapCounter _gaps = new();
     private readonly Stopwatch _wall = new();
+    private readonly Subject<SignalChunk> _raw = new();
     private readonly Subject<SignalChunk> _filtered = new();
     private readonly Subject<(double Time, float Probability)> _voiceActivity = new();
     private long _frames, _windows, _skipped, _commands, _lastChunkTicks;
@@ -90,6 +91,22 @@ public sealed class DecodingSession
     public long Dropped => _queue.Dropped;
     /// <summary>Stopwatch ticks when the last chunk arrived (0 before the first).</summary>
     public long LastChunkTicks => Volatile.Read(ref _lastChunkTicks);
+    /// <summary>Frames received so far (readable from any thread while the session runs, without the sorting a <see cref="Summary"/> does).</summary>
+    public long Frames => Volatile.Read(ref _frames);
+    /// <summary>Windows cut so far (predicted, skipped or dropped).</summary>
+    public long Windows => Volatile.Read(ref _windows);
+    /// <summary>Windows skipped so far because they held non-finite samples.</summary>
+    public long SkippedWindows => Volatile.Read(ref _skipped);
+    /// <summary>Commands decided so far.</summary>
+    public long Commands => Volatile.Read(ref _commands);
+
+    /// <summary>
+    /// A tap on the signal before notch and band-pass (EEG: the model's channels after selection and resampling;
+    /// speech: the 16 kHz audio, as <see cref="FilteredSignal"/>), for a live view's channel-quality check: flat,
+    /// railed or hum-laden channels show here, before the filters hide them. Same rules as <see cref="FilteredSignal"/>:
+    /// the session's thread, a reused chunk, nothing spent while nobody subscribes.
+    /// </summary>
+    public IObservable<SignalChunk> RawSignal => _raw;
 
     /// <summary>
     /// A tap on the signal as the windows are cut from it (EEG: after channel selection, resampling and filters; speech:
@@ -169,20 +186,20 @@ public sealed class DecodingSession
         if (band is { } b && !(b.Low < b.High && b.High < rate / 2))
             throw new PipelineException($"The band {b.Low:G}-{b.High:G} Hz does not fit a stream at {rate:G} Hz (it must rise and stay below {rate / 2:G} Hz); choose another --band.");
 
-        var preprocessing = new PreprocessingOptions
+        // Preprocessing in two steps with the raw tap between them: the channels the model reads at its rate, then the filters.
+        var conditioning = new PreprocessingOptions
         {
             Channels = model is not null || options.Channels is not null ? channels : null,
             ResampleTo = options.ResampleTo,
-            NotchHz = notch,
-            Band = band,
         };
+        var filtering = new PreprocessingOptions { NotchHz = notch, Band = band };
         var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, PhaseSeconds = options.PhaseSeconds, Session = options.Session };
         var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = options.BlockWhenFull };
         DecodingSession? session = null;
         Func<IObservable<Window>, IObservable<Prediction>>? classifying = model is null ? null
             : shared is null ? w => w.Align(model.Card).Classify(model, classify)
             : w => w.Align(model.Card).Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.Preprocess(preprocessing).Do(session!._filtered).SlidingWindows(windows), classifying,
+        session = new DecodingSession(options.Session, stream, c => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).SlidingWindows(windows), classifying,
             (IBatchedModel?)shared?.Model ?? model, shared is null, decisions, accuracy)
         {
             Rate = rate,
@@ -217,7 +234,7 @@ public sealed class DecodingSession
         Func<IObservable<Window>, IObservable<Prediction>> classifying = shared is null
             ? w => w.Classify(model, classify)
             : w => w.Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
+        session = new DecodingSession(options.Session, stream, c => c.Do(session!._raw).Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
         {
             Rate = SpeechAudio.Rate,
             Channels = stream.ChannelLabels,
@@ -252,7 +269,7 @@ public sealed class DecodingSession
                         gaps.OnNext(SessionEvent.FromGap(g));
                     })
                     .Do(static _ => { }, gaps.OnError, gaps.OnCompleted);
-                var windows = _windowing(chunks).Do(_ => _windows++).SkipNonFinite(_ => _skipped++);
+                var windows = _windowing(chunks).Do(_ => Volatile.Write(ref _windows, _windows + 1)).SkipNonFinite(_ => Volatile.Write(ref _skipped, _skipped + 1));
                 var predictions = _classifying(_timedModel is not null || Model is null ? Timed(windows) : windows)
                     .AfterEach((p, _) => _latency.AddSince(p.NewestArrivalTicks));
                 var output = Observable.Merge(
@@ -263,7 +280,7 @@ public sealed class DecodingSession
                 if (_decisions is not null) output = output.Decide(_decisions);
                 return output.Do(e =>
                 {
-                    if (e.Kind == SessionEventKind.Command) _commands++;
+                    if (e.Kind == SessionEventKind.Command) Volatile.Write(ref _commands, _commands + 1);
                 });
             }).Concat(Observable.Defer(() =>
             {
@@ -352,7 +369,7 @@ public sealed class DecodingSession
         Volatile.Write(ref _lastChunkTicks, c.ArrivalTicks);
         if (double.IsNaN(_firstTime)) _firstTime = c.FirstTimestamp;
         _lastTime = c.LastTimestamp;
-        _frames += c.Frames;
+        Volatile.Write(ref _frames, _frames + c.Frames);
     }
 
     // The session's own time per window (window complete → prediction and command through the sinks), minus the model's run.

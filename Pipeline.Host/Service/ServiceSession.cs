@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -56,6 +57,10 @@ internal sealed class ServiceSession
     public double NominalRate { get; private set; }
     /// <summary>When the current run started (UTC), or null.</summary>
     public DateTime? StartedUtc { get; private set; }
+    /// <summary>The live view of the current (or last) run: its monitor and what it runs; null before the first run decodes.</summary>
+    public LiveSession? Live { get; private set; }
+    /// <summary>Where each window's latency is recorded for Prometheus (set by the metrics before the sessions start), or null.</summary>
+    public System.Diagnostics.Metrics.Histogram<double>? LatencyHistogram { get; set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
     public long Drops => _decoder?.Drops ?? 0;
 
@@ -67,7 +72,7 @@ internal sealed class ServiceSession
             if (_state is SessionState.Starting or SessionState.Running or SessionState.Stopping) return false;
             Wanted = true;
             Reason = null;
-            Counters = new SessionCounters();
+            Counters = new SessionCounters(LatencyHistogram, Id);
             StartedUtc = DateTime.UtcNow;
             _cancel = new CancellationTokenSource();
             SetState(SessionState.Starting, null);
@@ -122,6 +127,11 @@ internal sealed class ServiceSession
                 recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
+            // The live view's monitor (EEG and speech alike), then the counters last: latency runs until every other
+            // sink has its prediction.
+            var live = SessionMonitors.Attach(_decoder.Session);
+            sinks.Add(live.Monitor);
+            Live = live;
             sinks.Add(counters);
             // The counters and the recording tap the source's events before the session sees them.
             var events = source.Events.Do(e =>

@@ -21,6 +21,8 @@ internal sealed record SessionStatus
     public long Commands { get; init; }
     public double? LatencyP50Ms { get; init; }
     public double? LatencyP99Ms { get; init; }
+    /// <summary>Every decoded channel's quality over its last second (flat, railed, line-noise, excessive-amplitude), once measured.</summary>
+    public IReadOnlyList<Dashboard.ChannelQualityView>? Quality { get; init; }
 
     /// <summary>The status of <paramref name="s"/> now.</summary>
     public static SessionStatus Of(ServiceSession s)
@@ -47,6 +49,7 @@ internal sealed record SessionStatus
             Commands = c.Commands,
             LatencyP50Ms = c.LatencyQuantile(0.5) is { } p50 ? Math.Round(p50, 3) : null,
             LatencyP99Ms = c.LatencyQuantile(0.99) is { } p99 ? Math.Round(p99, 3) : null,
+            Quality = s.Live?.Monitor.Quality is { Blocks: > 0 } q ? [.. q.Snapshot().Select(Dashboard.ChannelQualityView.Of)] : null,
         };
     }
 }

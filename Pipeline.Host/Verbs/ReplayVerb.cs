@@ -7,6 +7,7 @@ using Pipeline.Core.Operators;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -43,6 +44,7 @@ internal static class ReplayVerb
         var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
+        var dashboard = DashboardOption.Create();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
@@ -51,17 +53,20 @@ internal static class ReplayVerb
 
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
+              pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --dashboard   (then open the printed URL)
               pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
+              pipeline replay words.wav --model models/ssl/kws-hconv.onnx --dashboard   (the speech view: voice activity, segments, labels)
             """)
-        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig };
+        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard };
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
                 throw new PipelineException("--fast and --speed contradict each other; give one of them.");
+            var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before anything opens
             if (RecordingFormats.IsWav(parse.GetValue(file)!))
             {
                 // Speech: the same path as 'pipeline listen --file', paced like a microphone unless --fast.
@@ -79,12 +84,14 @@ internal static class ReplayVerb
                     CsvPath = parse.GetValue(csv),
                     Session = "replay",
                     Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
+                    Dashboard = pageAddress,
                 });
             }
             if (parse.GetValue(toLsl))
             {
                 if (parse.GetValue(fast)) throw new PipelineException("--to-lsl plays at the recording's pace (or --speed N); --fast cannot be used with it.");
                 if (parse.GetValue(model) is not null) throw new PipelineException("--to-lsl only publishes the recording; decode it in another process with pipeline run --lsl ... --model ....");
+                if (pageAddress is not null) throw new PipelineException("--to-lsl only publishes the recording; watch it live where it is decoded (pipeline run --lsl ... --dashboard).");
                 return PublishToLsl(parse.GetValue(file)!, new ReplayOptions { Speed = parse.GetValue(speed) ?? 1, ChunkFrames = parse.GetValue(chunk), Stream = parse.GetValue(stream) },
                     parse.GetValue(waitConsumers), LslOptions.Load(parse.GetValue(lslConfig)));
             }
@@ -114,6 +121,7 @@ internal static class ReplayVerb
                 JsonLinesPath = parse.GetValue(outJsonl),
                 CsvPath = parse.GetValue(csv),
                 Quiet = parse.GetValue(quiet),
+                Dashboard = pageAddress,
             });
         }));
         return command;
@@ -130,6 +138,7 @@ internal static class ReplayVerb
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
+        public DashboardAddress? Dashboard { get; init; }
     }
 
     /// <summary>Publishes a recording on LSL at its own pace until it ends (or Ctrl+C).</summary>
@@ -176,6 +185,7 @@ internal static class ReplayVerb
                 $"{(session.NotchHz > 0 ? $", notch {session.NotchHz.ToString("G", Inv)} Hz" : "")}; " +
                 $"{(model is { } r ? $"model {Markup.Escape(System.IO.Path.GetFileName(r.ModelPath))} ({string.Join("/", r.Card.Classes.Select(Markup.Escape))}) on {r.Device}" : "band power per channel (no model)")}[/]");
             foreach (var w in recording.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+            using var page = request.Dashboard is { } address ? StartDashboard(address, session, sinks, request.Path, stream.Description) : null;
 
             using var cancel = new ConsoleCancellation();
             session.Run(source, sinks, cancel.Token);
@@ -185,5 +195,14 @@ internal static class ReplayVerb
         {
             foreach (var s in sinks) s.Dispose();
         }
+    }
+
+    /// <summary>The live page of the replay: its monitor joins the sinks last, so its latency includes theirs.</summary>
+    private static DashboardServer StartDashboard(DashboardAddress address, DecodingSession session, List<IPipelineSink> sinks, string path, StreamDescription stream)
+    {
+        var live = SessionMonitors.Attach(session);
+        sinks.Add(live.Monitor);
+        var file = System.IO.Path.GetFileName(path);
+        return DashboardOption.Start(address, new SingleSessionDashboard($"replay {file}", live, $"{file} ('{stream.Name}')"));
     }
 }

@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -35,6 +36,7 @@ internal static class RunVerb
         var device = CommonOptions.Device();
         var config = LslOptions.Config();
         var decisions = new CommonOptions.DecisionOptionSet();
+        var dashboard = DashboardOption.Create();
         var command = new Command("run", """
             A live session: decode an LSL EEG stream with a model until Ctrl+C, sending commands to the console,
             files and, with --to-lsl, back out over LSL. The stream is checked against the model card first (channels
@@ -43,10 +45,12 @@ internal static class RunVerb
             Examples:
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx
               pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --out session.jsonl
-            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config };
+              pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --dashboard        (a live page; open the printed URL)
+            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, dashboard };
         decisions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
+            var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before any stream is looked for
             var cfg = LslOptions.Load(parse.GetValue(config));
             var timeout = parse.GetValue(resolveTimeout);
             var console = AnsiConsole.Console;
@@ -81,6 +85,12 @@ internal static class RunVerb
                     (source.Cues is { } cues ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
+                // The live page's monitor is the last sink: its latency includes every other sink's time.
+                var live = pageAddress is null ? null : SessionMonitors.Attach(session);
+                if (live is not null) sinks.Add(live.Monitor);
+                using var page = pageAddress is { } address && live is not null
+                    ? DashboardOption.Start(address, new SingleSessionDashboard($"run {source.Description.Name}", live, $"LSL '{source.Description.Name}'"))
+                    : null;
 
                 using var cancel = new ConsoleCancellation(parse.GetValue(duration));
                 using var idle = parse.GetValue(idleStop) is { } quietFor
