@@ -60,7 +60,7 @@ internal static class LslVerb
         var output = CommonOptions.Out("The XDF file to write.");
         output.Required = true;
         var streams = new Option<string[]>("--stream", "-s") { Description = "A stream to record, as key=value (type=EEG, name=BioSemi) or an XPath predicate; repeat for several. Default: every stream on the network.", AllowMultipleArgumentsPerToken = false };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var wait = new Option<double>("--wait") { Description = "Seconds to look for the streams.", DefaultValueFactory = _ => 5 };
         var config = LslOptions.Config();
         var command = new Command("record", """
@@ -93,9 +93,8 @@ internal static class LslVerb
             infos.AddRange(found.Where(f => infos.All(i => i.Uid != f.Uid)));
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        // SIGTERM, SIGINT and SIGHUP end the recording like its duration does: every stream's footer is written.
+        using var cancel = new ConsoleCancellation();
         XdfWriter writer;
         try
         {
@@ -119,11 +118,11 @@ internal static class LslVerb
                 Markup.Escape(string.Join(", ", recorders.Select(r => $"'{r.Name}'"))) + (duration is null ? "; Ctrl+C to stop" : $" for {duration.Value.ToString("G", Inv)} s"));
             foreach (var r in recorders) r.Start(cancel.Token);
             // The duration counts from the moment every stream is connected and recording.
-            if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
+            if (duration is { } d) cancel.CancelAfter(d);
             var nextBoundary = Environment.TickCount64 + 10_000;
             void Wait(Action<string>? status)
             {
-                while (!cancel.IsCancellationRequested)
+                while (!cancel.Token.IsCancellationRequested)
                 {
                     var stop = cancel.Token.WaitHandle.WaitOne(status is null ? 500 : 250);
                     while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
@@ -144,7 +143,6 @@ internal static class LslVerb
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             cancel.Cancel();
             foreach (var r in recorders) r.Dispose();
             foreach (var r in recorders) writer.WriteStreamFooter(r.Id);

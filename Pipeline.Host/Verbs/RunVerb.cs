@@ -22,7 +22,7 @@ internal static class RunVerb
         var lsl = new Option<string>("--lsl") { Description = "The EEG stream, as key=value (type=EEG, name=BioSemi, source_id=...) or an XPath predicate.", Required = true };
         var markers = new Option<string?>("--markers-lsl") { Description = "A marker stream with cues (e.g. type=Markers), for online accuracy and to pass cues to the sinks." };
         var model = new Option<string>("--model", "-m") { Description = "The ONNX model with its card (.json) next to it.", Required = true };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var idleStop = new Option<double?>("--idle-stop") { Description = "Stop when the stream has sent nothing for this many seconds (e.g. at the end of a replayed recording)." };
         var hop = new Option<double>("--hop") { Description = "Window hop in seconds.", DefaultValueFactory = _ => 0.25 };
         var notch = CommonOptions.Notch();
@@ -51,6 +51,8 @@ internal static class RunVerb
             var timeout = parse.GetValue(resolveTimeout);
             var console = AnsiConsole.Console;
             var sinks = new List<IPipelineSink>();
+            // Listening for SIGTERM/SIGINT/SIGHUP from the start: a stop while the streams are looked for ends cleanly too.
+            using var cancel = new ConsoleCancellation();
             try
             {
                 // The LSL outputs exist before the input is opened, so a consumer can connect before the first command.
@@ -82,7 +84,7 @@ internal static class RunVerb
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
 
-                using var cancel = new ConsoleCancellation(parse.GetValue(duration));
+                if (parse.GetValue(duration) is { } seconds) cancel.CancelAfter(seconds);
                 using var idle = parse.GetValue(idleStop) is { } quietFor
                     ? new Timer(_ =>
                     {

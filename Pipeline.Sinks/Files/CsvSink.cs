@@ -21,16 +21,29 @@ public sealed class CsvSink : IPipelineSink
     private IReadOnlyList<string>? _columns;
     private readonly string _path;
     private bool _headerWritten;
+    private readonly PeriodicFlush _flush;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public CsvSink(string path)
     {
         _path = path;
         _writer = new StreamWriter(FileSinkPaths.Create(path), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        // Rows reach the file at least once a second in a live run: a killed process loses at most the last second.
+        _flush = new PeriodicFlush(_writer.Flush, TimeSpan.FromSeconds(1));
     }
 
     /// <inheritdoc />
     public void OnPrediction(Prediction p)
+    {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WritePrediction(p);
+            _flush.Written();
+        }
+    }
+
+    private void WritePrediction(Prediction p)
     {
         if (!_headerWritten) WriteHeader(p.ValueNames);
         else if (_columns!.Count != p.ValueNames.Count)
@@ -47,10 +60,15 @@ public sealed class CsvSink : IPipelineSink
     /// <inheritdoc />
     public void OnCommand(Command c)
     {
-        if (!_headerWritten) WriteHeader([]);
-        WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
-        for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
-        _writer.Write('\n');
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            if (!_headerWritten) WriteHeader([]);
+            WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
+            for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
+            _writer.Write('\n');
+            _flush.Written();
+        }
     }
 
     /// <inheritdoc />
@@ -60,7 +78,15 @@ public sealed class CsvSink : IPipelineSink
     public void OnGap(Gap gap) { }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary summary) => _writer.Flush();
+    public void OnCompleted(SessionSummary summary)
+    {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            _writer.Flush();
+            _flush.Flushed();
+        }
+    }
 
     private void WriteHeader(IReadOnlyList<string> names)
     {
@@ -90,5 +116,12 @@ public sealed class CsvSink : IPipelineSink
         s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <inheritdoc />
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        lock (_flush.Gate)
+        {
+            _flush.Dispose();
+            _writer.Dispose();
+        }
+    }
 }

@@ -19,16 +19,29 @@ public sealed class JsonLinesSink : IPipelineSink
     private readonly byte[] _newline = "\n"u8.ToArray();
     private JsonEncodedText[] _names = [];
     private IReadOnlyList<string>? _namesSource;
+    private readonly PeriodicFlush _flush;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public JsonLinesSink(string path)
     {
         _stream = FileSinkPaths.Create(path);
         _json = new Utf8JsonWriter(_stream, WriterOptions);
+        // Lines reach the file at least once a second in a live run: a killed process loses at most the last second.
+        _flush = new PeriodicFlush(_stream.Flush, TimeSpan.FromSeconds(1));
     }
 
     /// <inheritdoc />
     public void OnPrediction(Prediction p)
+    {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WritePrediction(p);
+            _flush.Written();
+        }
+    }
+
+    private void WritePrediction(Prediction p)
     {
         if (!ReferenceEquals(_namesSource, p.ValueNames))
         {
@@ -58,6 +71,16 @@ public sealed class JsonLinesSink : IPipelineSink
     /// <inheritdoc />
     public void OnCommand(Command c)
     {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WriteCommand(c);
+            _flush.Written();
+        }
+    }
+
+    private void WriteCommand(Command c)
+    {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "command"u8);
         _json.WriteString("session"u8, c.Session);
@@ -74,6 +97,16 @@ public sealed class JsonLinesSink : IPipelineSink
     /// <inheritdoc />
     public void OnMarker(Marker m)
     {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WriteMarker(m);
+            _flush.Written();
+        }
+    }
+
+    private void WriteMarker(Marker m)
+    {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "marker"u8);
         _json.WriteNumber("t"u8, m.Timestamp);
@@ -86,6 +119,16 @@ public sealed class JsonLinesSink : IPipelineSink
 
     /// <inheritdoc />
     public void OnGap(Gap g)
+    {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WriteGap(g);
+            _flush.Written();
+        }
+    }
+
+    private void WriteGap(Gap g)
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "gap"u8);
@@ -100,6 +143,16 @@ public sealed class JsonLinesSink : IPipelineSink
 
     /// <inheritdoc />
     public void OnCompleted(SessionSummary s)
+    {
+        lock (_flush.Gate)
+        {
+            _flush.ThrowIfFailed();
+            WriteCompleted(s);
+            _flush.Written();
+        }
+    }
+
+    private void WriteCompleted(SessionSummary s)
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "summary"u8);
@@ -122,6 +175,7 @@ public sealed class JsonLinesSink : IPipelineSink
         _json.WriteEndObject();
         EndLine();
         _stream.Flush();
+        _flush.Flushed();
     }
 
     private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)
@@ -143,7 +197,11 @@ public sealed class JsonLinesSink : IPipelineSink
     /// <inheritdoc />
     public void Dispose()
     {
-        _json.Dispose();
-        _stream.Dispose();
+        lock (_flush.Gate)
+        {
+            _flush.Dispose();
+            _json.Dispose();
+            _stream.Dispose();
+        }
     }
 }
