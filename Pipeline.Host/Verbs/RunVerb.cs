@@ -62,9 +62,11 @@ internal static class RunVerb
                     sinks.Add(new LslCommandSink(config: cfg));
                     sinks.Add(new LslPredictionSink(valueNames: card.Classes, config: cfg));
                 }
+                // Never its own outlets: the command stream is of type Markers and would answer --markers-lsl type=Markers.
+                var own = LslOwnOutlets.Uids;
                 using var source = LslCuedSource.Open(
-                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg),
-                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg) : null);
+                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg, Exclude: own),
+                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg, Exclude: own) : null);
                 var modelPath = parse.GetValue(model)!;
                 using var runner = ModelRunner.Load(modelPath, new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
                     line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
@@ -79,8 +81,9 @@ internal static class RunVerb
                 sinks.Add(new ConsoleSink(new ConsoleSinkOptions(parse.GetValue(quiet) ? 0 : 2, ShowMarkers: !parse.GetValue(quiet))));
                 if (parse.GetValue(outJsonl) is { } j) sinks.Add(new JsonLinesSink(j));
                 if (parse.GetValue(csv) is { } c) sinks.Add(new CsvSink(c));
-                console.MarkupLine($"[bold]live[/] LSL stream '{Markup.Escape(source.Description.Name)}' ({source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz)" +
-                    (source.Cues is { } cues ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
+                // Which streams were taken, so a wrong match (another program's stream of the same type) shows at once.
+                console.MarkupLine($"[bold]live[/] LSL stream {Markup.Escape(Identify(source.Signal.Info))}, {source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz" +
+                    (source.Cues is { } cues ? $", with cues from {Markup.Escape(Identify(cues.Info))}" : "") +
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
 
@@ -107,4 +110,8 @@ internal static class RunVerb
         }));
         return command;
     }
+
+    /// <summary>A stream as a user tells it apart from others: name, type, source id and host.</summary>
+    internal static string Identify(Pipeline.Lsl.StreamInfo info) =>
+        $"'{info.Name}' (type {info.Type}, source id '{info.SourceId}' on {info.Hostname})";
 }
