@@ -28,6 +28,7 @@ internal sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableCounter("pipeline.session.drops", () => Each(s => s.Drops), "{window}", "Windows dropped because inference fell behind.");
         _meter.CreateObservableCounter("pipeline.session.gaps", () => Each(s => s.Counters.Gaps), "{gap}", "Gaps in the input.");
         _meter.CreateObservableCounter("pipeline.session.frames", () => Each(s => s.Counters.Frames), "{frame}", "Frames received.");
+        _meter.CreateObservableGauge("pipeline.session.failed", () => Each(s => s.State == SessionState.Failed ? 1 : 0), null, "1 while the session is stopped by a failure (its reason is in /status and /health).");
         _meter.CreateObservableGauge("pipeline.session.running", () => Each(s => s.State == SessionState.Running ? 1 : 0), null, "1 while the session runs.");
         _meter.CreateObservableGauge("pipeline.session.latency.p50", () => Latency(0.5), "ms", "Median latency from the newest sample's arrival to the sinks, last 1024 windows.");
         _meter.CreateObservableGauge("pipeline.session.latency.p99", () => Latency(0.99), "ms", "99th percentile latency, last 1024 windows.");

@@ -110,6 +110,7 @@ internal static class LslVerb
         var events = new ConcurrentQueue<string>();
         var recorders = new List<StreamRecorder>();
         var started = Stopwatch.StartNew();
+        IOException? failure = null;
         try
         {
             uint id = 1;
@@ -126,7 +127,7 @@ internal static class LslVerb
                 {
                     var stop = cancel.Token.WaitHandle.WaitOne(status is null ? 500 : 250);
                     while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
-                    if (stop) break;
+                    if (stop || recorders.Any(r => r.WriteError is not null)) break; // a full disk ends the recording at once
                     status?.Invoke(StatusLine(recorders, started.Elapsed));
                     if (Environment.TickCount64 >= nextBoundary)
                     {
@@ -145,9 +146,19 @@ internal static class LslVerb
         {
             cancel.Cancel();
             foreach (var r in recorders) r.Dispose();
-            foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
-            writer.Dispose();
+            try
+            {
+                if (recorders.All(r => r.WriteError is null))
+                    foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
+                writer.Dispose();
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
         }
+        if ((failure ?? recorders.Select(r => r.WriteError).FirstOrDefault(e => e is not null)) is { } io)
+            throw new PipelineException($"The recording '{path}' could not be written ({io.Message.Replace($" : '{Path.GetFullPath(path)}'", "", StringComparison.Ordinal).TrimEnd('.')}); it is readable up to the failure; free some space or record elsewhere with --out.", io);
         while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
         foreach (var r in recorders)
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv, $"  '{r.Name}': {r.Samples} samples, {r.Outages} outage(s), {r.Recoveries} recovered")));
@@ -193,6 +204,8 @@ internal static class LslVerb
         public string Name => _info.Name;
         public long Samples => Interlocked.Read(ref _samples);
         public int Outages => _inlet.OutageCount;
+        /// <summary>The write error that stopped this stream's recording, or null.</summary>
+        public IOException? WriteError { get; private set; }
         public int Recoveries => _inlet.RecoveryCount;
 
         public void Start(CancellationToken cancel)
@@ -243,6 +256,11 @@ internal static class LslVerb
             catch (Exception e) when (e is LslException or TimeoutException or ObjectDisposedException)
             {
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] stream '{Markup.Escape(Name)}' stopped recording: {Markup.Escape(e.Message)}");
+            }
+            catch (IOException e)
+            {
+                // A full disk: the writer cut the file back to its last whole chunk; the verb ends with one sentence.
+                WriteError = e;
             }
         }
 

@@ -37,9 +37,16 @@ public sealed class CsvSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WritePrediction(p);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WritePrediction(p);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -62,12 +69,19 @@ public sealed class CsvSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            if (!_headerWritten) WriteHeader([]);
-            WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
-            for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
-            _writer.Write('\n');
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                if (!_headerWritten) WriteHeader([]);
+                WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
+                for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
+                _writer.Write('\n');
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -82,9 +96,16 @@ public sealed class CsvSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            _writer.Flush();
-            _flush.Flushed();
+            try
+            {
+                _flush.ThrowIfFailed();
+                _writer.Flush();
+                _flush.Flushed();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -115,13 +136,19 @@ public sealed class CsvSink : IPipelineSink
     private static string Escape(string s) =>
         s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
+    private PipelineException WriteFailed(Exception e) =>
+        new($"The CSV file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
+
     /// <inheritdoc />
     public void Dispose()
     {
         lock (_flush.Gate)
         {
             _flush.Dispose();
-            _writer.Dispose();
+            // On a full disk the last flush fails again; the handle is closed all the same, and the failure was reported at the write.
+            try { _writer.Dispose(); }
+            catch (IOException) { }
         }
     }
 }

@@ -20,10 +20,12 @@ public sealed class JsonLinesSink : IPipelineSink
     private JsonEncodedText[] _names = [];
     private IReadOnlyList<string>? _namesSource;
     private readonly PeriodicFlush _flush;
+    private readonly string _path;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public JsonLinesSink(string path)
     {
+        _path = path;
         _stream = FileSinkPaths.Create(path);
         _json = new Utf8JsonWriter(_stream, WriterOptions);
         // Lines reach the file at least once a second in a live run: a killed process loses at most the last second.
@@ -35,9 +37,16 @@ public sealed class JsonLinesSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WritePrediction(p);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WritePrediction(p);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -73,9 +82,16 @@ public sealed class JsonLinesSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WriteCommand(c);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteCommand(c);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -99,9 +115,16 @@ public sealed class JsonLinesSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WriteMarker(m);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteMarker(m);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -122,9 +145,16 @@ public sealed class JsonLinesSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WriteGap(g);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteGap(g);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -146,9 +176,16 @@ public sealed class JsonLinesSink : IPipelineSink
     {
         lock (_flush.Gate)
         {
-            _flush.ThrowIfFailed();
-            WriteCompleted(s);
-            _flush.Written();
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteCompleted(s);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
         }
     }
 
@@ -194,14 +231,21 @@ public sealed class JsonLinesSink : IPipelineSink
     private static double ElapsedMs(long ticks) =>
         ticks == 0 ? 0 : (Stopwatch.GetTimestamp() - ticks) * 1000.0 / Stopwatch.Frequency;
 
+    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
+    private PipelineException WriteFailed(Exception e) =>
+        new($"The JSON Lines file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
+
     /// <inheritdoc />
     public void Dispose()
     {
         lock (_flush.Gate)
         {
             _flush.Dispose();
-            _json.Dispose();
-            _stream.Dispose();
+            // On a full disk the last flush fails again; the handle is closed all the same, and the failure was reported at the write.
+            try { _json.Dispose(); }
+            catch (IOException) { }
+            try { _stream.Dispose(); }
+            catch (IOException) { }
         }
     }
 }
