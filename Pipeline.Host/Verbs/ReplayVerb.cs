@@ -40,7 +40,7 @@ internal static class ReplayVerb
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
         var decisions = new CommonOptions.DecisionOptionSet();
-        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
+        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier). Timestamps start now; at speed 1 none is later than the clock when it is sent; with --speed N they keep the recording's spacing and so run ahead of the clock." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
 
@@ -137,7 +137,7 @@ internal static class ReplayVerb
     {
         using var recording = Recording.Open(path);
         var source = new ReplaySource(recording, options);
-        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config);
+        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config, options.Speed);
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
