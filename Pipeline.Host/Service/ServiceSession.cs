@@ -117,7 +117,9 @@ internal sealed class ServiceSession
             if (_config.Recording?.Xdf is { } xdf)
             {
                 RecordingPath = ServicePaths.Expand(xdf, Id, StartedUtc ?? DateTime.UtcNow);
-                recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
+                var recordingFile = ServicePaths.Resolve(_baseDirectory, RecordingPath);
+                if (Path.GetDirectoryName(recordingFile) is { Length: > 0 } folder) Directory.CreateDirectory(folder); // a fresh clone has no out/
+                recorder = new XdfRecorderSink(recordingFile, source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
             sinks.Add(counters);
