@@ -70,8 +70,15 @@ internal static class ReplayVerb
                 if (parse.GetValue(speed) is { } s && s != 1)
                     throw new PipelineException("A WAV file replays at its own pace (speed 1) or with --fast; --speed N is for EEG recordings.");
                 if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
+                // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
+                Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
+                if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --out, --csv, --threshold, --refractory and --device.");
+                var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
+                    Threshold = parse.GetResult(decisions.Threshold) is { Implicit: false } ? parse.GetValue(decisions.Threshold) : speech.Threshold,
+                    Refractory = parse.GetResult(decisions.Refractory) is { Implicit: false } ? parse.GetValue(decisions.Refractory) : speech.Refractory,
                     ModelPath = speechModel,
                     WavPath = parse.GetValue(file),
                     Paced = !parse.GetValue(fast),
