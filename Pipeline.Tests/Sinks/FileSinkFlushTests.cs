@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Core.Inference;
+using Pipeline.Core.Signals;
 using Pipeline.Sinks.Files;
 using Pipeline.Tests.Cli;
 
@@ -77,7 +78,10 @@ public sealed class FileSinkFlushTests
             failure = Record.Exception(() => sink.OnPrediction(Prediction(window)));
             Thread.Sleep(100);
         }
-        Assert.IsAssignableFrom<IOException>(failure);
+        // One sentence naming the file, the cause kept inside.
+        var clear = Assert.IsType<PipelineException>(failure);
+        Assert.Contains("'/dev/full' could not be written", clear.Message);
+        Assert.IsAssignableFrom<IOException>(clear.InnerException);
         Record.Exception(sink.Dispose); // closing a file on a full disk may fail again; it must not hang
     }
 }
