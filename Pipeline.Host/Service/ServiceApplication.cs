@@ -42,7 +42,7 @@ internal static class ServiceApplication
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionHost>());
         builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(ServiceApplication).Assembly.GetName().Version?.ToString())).WithMetrics(m => m.AddMeter(ServiceMetrics.MeterName).AddPrometheusExporter());

@@ -29,6 +29,7 @@ internal sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableCounter("pipeline.session.drops", () => Each(s => s.Drops), "{window}", "Windows dropped because inference fell behind.");
         _meter.CreateObservableCounter("pipeline.session.gaps", () => Each(s => s.Counters.Gaps), "{gap}", "Gaps in the input.");
         _meter.CreateObservableCounter("pipeline.session.frames", () => Each(s => s.Counters.Frames), "{frame}", "Frames received.");
+        _meter.CreateObservableGauge("pipeline.session.failed", () => Each(s => s.State == SessionState.Failed ? 1 : 0), null, "1 while the session is stopped by a failure (its reason is in /status and /health).");
         _meter.CreateObservableGauge("pipeline.session.running", () => Each(s => s.State == SessionState.Running ? 1 : 0), null, "1 while the session runs.");
         // The one instrument recorded on the session's path (once per window, after every sink): Prometheus users
         // expect latency as a histogram (_seconds_bucket), which can be aggregated across sessions and scrapes.

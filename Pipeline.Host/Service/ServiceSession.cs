@@ -124,7 +124,9 @@ internal sealed class ServiceSession
             if (_config.Recording?.Xdf is { } xdf)
             {
                 RecordingPath = ServicePaths.Expand(xdf, Id, StartedUtc ?? DateTime.UtcNow);
-                recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
+                var recordingFile = ServicePaths.Resolve(_baseDirectory, RecordingPath);
+                if (Path.GetDirectoryName(recordingFile) is { Length: > 0 } folder) Directory.CreateDirectory(folder); // a fresh clone has no out/
+                recorder = new XdfRecorderSink(recordingFile, source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
             // The live view's monitor (EEG and speech alike), then the counters last: latency runs until every other
@@ -144,7 +146,7 @@ internal sealed class ServiceSession
             Close(sinks, source);
             sinks.Clear();
             source = null;
-            if (recorder?.Error is { } werr) throw new PipelineException($"The recording '{RecordingPath}' stopped early ({werr.GetType().Name}); check the disk.");
+            recorder?.ThrowIfFailed(); // a failure while closing (the footers) is still this run's failure
             lock (_gate) SetState(cancel.IsCancellationRequested ? SessionState.Stopped : SessionState.Completed, null);
         }
         catch (Exception e)
@@ -169,8 +171,16 @@ internal sealed class ServiceSession
 
     private void Close(List<IPipelineSink> sinks, SessionSource? source)
     {
-        // Sinks first (recording footers), then the model and the source.
-        foreach (var sink in sinks) sink.Dispose();
+        // Sinks first (recording footers), then the model and the source; one that fails to close (a full disk) does
+        // not keep the others open.
+        foreach (var sink in sinks)
+        {
+            try { sink.Dispose(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PipelineException)
+            {
+                _log.LogWarning("session {Session}: closing an output failed: {Reason}", Id, UserError.Describe(e) ?? e.Message);
+            }
+        }
         _decoder?.Dispose();
         source?.Dispose();
     }

@@ -40,7 +40,7 @@ internal static class ListenVerb
         var vadThreshold = new Option<float>("--vad-threshold") { Description = "Speech probability that starts a segment.", DefaultValueFactory = _ => 0.5f };
         var threshold = new Option<double>("--threshold") { Description = "Class probability needed for a command.", DefaultValueFactory = _ => 0.5 };
         var refractory = new Option<double>("--refractory") { Description = "Seconds after a command in which no other is emitted.", DefaultValueFactory = _ => 0.3 };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
         var dashboard = DashboardOption.Create();

@@ -41,7 +41,7 @@ internal static class ReplayVerb
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
         var decisions = new CommonOptions.DecisionOptionSet();
-        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
+        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier). Timestamps start now; at speed 1 none is later than the clock when it is sent; with --speed N they keep the recording's spacing and so run ahead of the clock." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
         var dashboard = DashboardOption.Create();
@@ -75,8 +75,15 @@ internal static class ReplayVerb
                 if (parse.GetValue(speed) is { } s && s != 1)
                     throw new PipelineException("A WAV file replays at its own pace (speed 1) or with --fast; --speed N is for EEG recordings.");
                 if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
+                // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
+                Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
+                if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --out, --csv, --threshold, --refractory and --device.");
+                var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
+                    Threshold = parse.GetResult(decisions.Threshold) is { Implicit: false } ? parse.GetValue(decisions.Threshold) : speech.Threshold,
+                    Refractory = parse.GetResult(decisions.Refractory) is { Implicit: false } ? parse.GetValue(decisions.Refractory) : speech.Refractory,
                     ModelPath = speechModel,
                     WavPath = parse.GetValue(file),
                     Paced = !parse.GetValue(fast),
@@ -146,7 +153,7 @@ internal static class ReplayVerb
     {
         using var recording = Recording.Open(path);
         var source = new ReplaySource(recording, options);
-        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config);
+        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config, options.Speed);
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");

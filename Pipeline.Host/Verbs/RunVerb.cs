@@ -23,7 +23,7 @@ internal static class RunVerb
         var lsl = new Option<string>("--lsl") { Description = "The EEG stream, as key=value (type=EEG, name=BioSemi, source_id=...) or an XPath predicate.", Required = true };
         var markers = new Option<string?>("--markers-lsl") { Description = "A marker stream with cues (e.g. type=Markers), for online accuracy and to pass cues to the sinks." };
         var model = new Option<string>("--model", "-m") { Description = "The ONNX model with its card (.json) next to it.", Required = true };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var idleStop = new Option<double?>("--idle-stop") { Description = "Stop when the stream has sent nothing for this many seconds (e.g. at the end of a replayed recording)." };
         var hop = new Option<double>("--hop") { Description = "Window hop in seconds.", DefaultValueFactory = _ => 0.25 };
         var notch = CommonOptions.Notch();
@@ -55,6 +55,8 @@ internal static class RunVerb
             var timeout = parse.GetValue(resolveTimeout);
             var console = AnsiConsole.Console;
             var sinks = new List<IPipelineSink>();
+            // Listening for SIGTERM/SIGINT/SIGHUP from the start: a stop while the streams are looked for ends cleanly too.
+            using var cancel = new ConsoleCancellation();
             try
             {
                 // The LSL outputs exist before the input is opened, so a consumer can connect before the first command.
@@ -64,9 +66,11 @@ internal static class RunVerb
                     sinks.Add(new LslCommandSink(config: cfg));
                     sinks.Add(new LslPredictionSink(valueNames: card.Classes, config: cfg));
                 }
+                // Never its own outlets: the command stream is of type Markers and would answer --markers-lsl type=Markers.
+                var own = LslOwnOutlets.Uids;
                 using var source = LslCuedSource.Open(
-                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg),
-                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg) : null);
+                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg, Exclude: own),
+                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg, Exclude: own) : null);
                 var modelPath = parse.GetValue(model)!;
                 using var runner = ModelRunner.Load(modelPath, new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
                     line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
@@ -81,8 +85,9 @@ internal static class RunVerb
                 sinks.Add(new ConsoleSink(new ConsoleSinkOptions(parse.GetValue(quiet) ? 0 : 2, ShowMarkers: !parse.GetValue(quiet))));
                 if (parse.GetValue(outJsonl) is { } j) sinks.Add(new JsonLinesSink(j));
                 if (parse.GetValue(csv) is { } c) sinks.Add(new CsvSink(c));
-                console.MarkupLine($"[bold]live[/] LSL stream '{Markup.Escape(source.Description.Name)}' ({source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz)" +
-                    (source.Cues is { } cues ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
+                // Which streams were taken, so a wrong match (another program's stream of the same type) shows at once.
+                console.MarkupLine($"[bold]live[/] LSL stream {Markup.Escape(Identify(source.Signal.Info))}, {source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz" +
+                    (source.Cues is { } cues ? $", with cues from {Markup.Escape(Identify(cues.Info))}" : "") +
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
                 // The live page's monitor is the last sink: its latency includes every other sink's time.
@@ -92,7 +97,7 @@ internal static class RunVerb
                     ? DashboardOption.Start(address, new SingleSessionDashboard($"run {source.Description.Name}", live, $"LSL '{source.Description.Name}'"))
                     : null;
 
-                using var cancel = new ConsoleCancellation(parse.GetValue(duration));
+                if (parse.GetValue(duration) is { } seconds) cancel.CancelAfter(seconds);
                 using var idle = parse.GetValue(idleStop) is { } quietFor
                     ? new Timer(_ =>
                     {
@@ -115,4 +120,8 @@ internal static class RunVerb
         }));
         return command;
     }
+
+    /// <summary>A stream as a user tells it apart from others: name, type, source id and host.</summary>
+    internal static string Identify(Pipeline.Lsl.StreamInfo info) =>
+        $"'{info.Name}' (type {info.Type}, source id '{info.SourceId}' on {info.Hostname})";
 }

@@ -25,7 +25,7 @@ internal static class ServeVerb
               GET /                                       the live dashboard (the page asks for the API key where one is set)
               POST /sessions/{id}/start, /sessions/{id}/stop
 
-            SIGTERM or Ctrl+C stops the sources, drains, closes recordings (footers) and exits 0 within 5 s.
+            SIGTERM, SIGHUP or Ctrl+C stops the sources, drains, closes recordings (footers) and exits 0 within 5 s.
 
             Examples:
               pipeline serve --config examples/pipeline.json
@@ -53,6 +53,13 @@ internal static class ServeVerb
             return 0;
         }
         var app = ServiceApplication.Build(config!, baseDirectory);
+        // The host stops cleanly at SIGTERM, SIGINT and SIGQUIT; SIGHUP (the terminal closed) would end the process
+        // at once without footers, so it stops the service the same way.
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            app.Lifetime.StopApplication();
+        });
         try
         {
             app.Run();
