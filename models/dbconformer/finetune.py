@@ -15,8 +15,8 @@ fine-tuned on those trials (time shifts of up to 0.5 s as augmentation, BatchNor
 checkpoint's online EA is seeded with the calibration (card `reference` := R_cal, `warmup` := its number
 of windows), so a live session starts already aligned to this person and keeps adapting online.
 Recipes (chosen per fold on inner validation subjects in loso.py; `full-lr1e-4` by default):
-  full-lr1e-4, full-lr3e-4: every weight, Adam, cosine decay over 100 steps of 15 trials;
-  head-lr1e-3: the classifier MLP only.
+  full-lr1e-4: every weight, Adam, cosine decay over 100 steps of the (up to 16) calibration trials;
+  head-lr1e-3: the classifier MLP only, 100 steps.
 """
 import argparse
 import os
@@ -33,7 +33,6 @@ from alignment import inverse_sqrt  # noqa: E402
 
 FINETUNE_CANDIDATES = {
     "full-lr1e-4": dict(lr=1e-4, epochs=100, head=False),
-    "full-lr3e-4": dict(lr=3e-4, epochs=100, head=False),
     "head-lr1e-3": dict(lr=1e-3, epochs=100, head=True),
 }
 

@@ -4,6 +4,7 @@
     /usr/bin/python3 models/dbconformer/loso.py final      # chosen settings, outer folds, seeds 1-3
     /usr/bin/python3 models/dbconformer/loso.py ablation   # informative variants on the outer folds (seed 1)
     /usr/bin/python3 models/dbconformer/loso.py finetune   # calibration with R04, tested on R08 + R12
+    /usr/bin/python3 models/dbconformer/loso.py ship       # the shipped model on all 19 subjects + card
     /usr/bin/python3 models/dbconformer/loso.py report     # tables (stdout, results.md, models/README.md)
     (bash models/dbconformer/xsubject.sh runs everything in order, from the EDF files to the README table.)
 
@@ -54,19 +55,19 @@ METHODS = {"dbconformer": NET_CANDIDATES, "eegnet": EEGNET_CANDIDATES, "csp": CL
 WARMUPS = [0, 20, 80, 320]          # w0 candidates of online EA (windows that P counts as)
 SEEDS = [1, 2, 3]
 # Informative variants, outer folds, seed 1; each is a full config (relative to the network base recipe).
-ABLATIONS = {
-    "all-channels-aug": dict(channels="all", **AUG),
-    "all-channels-noaug": dict(channels="all"),
-    "paper-recipe": dict(channels="all", schedule="constant", warmup=0, epochs=100),
+ABLATIONS = {          # in priority order (the job list runs them last, in this order)
     "motor-aug-shift-only": dict(channels="motor", shift=80),
-    "motor-aug-chdrop-only": dict(channels="motor", chdrop=0.1),
     "motor-aug-mix-only": dict(channels="motor", mix=0.5),
-    "motor-aug-constant-lr": dict(channels="motor", schedule="constant", warmup=0, **AUG),
-    "motor-aug-120-epochs": dict(channels="motor", epochs=120, **AUG),
+    "motor-aug-chdrop-only": dict(channels="motor", chdrop=0.1),
     "motor-aug-early-stop": dict(channels="motor", early="val", epochs=120, **AUG),
     "motor-aug-patch40": dict(channels="motor", patch=40, **AUG),
+    "all-channels-aug": dict(channels="all", **AUG),
+    "paper-recipe": dict(channels="all", schedule="constant", warmup=0, epochs=100),
+    "motor-aug-constant-lr": dict(channels="motor", schedule="constant", warmup=0, **AUG),
+    "motor-aug-120-epochs": dict(channels="motor", epochs=120, **AUG),
     "motor-aug-patch160": dict(channels="motor", patch=160, **AUG),
     "motor-aug-trial-ref": dict(channels="motor", ref="trials", **AUG),
+    "all-channels-noaug": dict(channels="all"),
     "motor-aug-depth6": dict(channels="motor", depth=6, **AUG),
 }
 from finetune import FINETUNE_CANDIDATES, finetune_model  # noqa: E402
@@ -152,40 +153,6 @@ class Logger:
         self.f.flush()
 
 
-# ---------------------------------------------------------------------------- stages
-
-def stage_select(args):
-    for method in args.methods:
-        if method == "eegnet":          # follows DBConformer's choice (see EEGNET_CANDIDATES)
-            continue
-        for cand, cfg in METHODS[method].items():
-            for k in args.folds:
-                out = path("results", "select", method, cand, f"f{k}")
-                if os.path.exists(out):
-                    continue
-                t0 = time.time()
-                train, test, val = fold_split(k)
-                inner = [s for s in train if s not in val]
-                tr = subjects(inner, cfg["channels"])
-                vs = subjects(val, cfg["channels"])
-                P = xs.population_reference(tr)
-                Xv = np.concatenate([s.aligned_trials() for s in vs])
-                yv = np.concatenate([s.y for s in vs])
-                log = Logger(path("logs", "select", method, cand, f"f{k}", ext="log"))
-                predict, model, hist = fit_predictor(method, cfg, tr, 1, val=(Xv, yv), log=log)
-                res = evaluate(predict, vs, P, WARMUPS)
-                if model is not None:
-                    torch.save(dict(config=model.config, state_dict=model.state_dict(), cfg=cfg),
-                               path("models", "select", method, cand, f"f{k}", ext="pt"))
-                curve = [h.get("val_acc") for h in hist.get("history", [])]
-                score = float(np.mean(curve[-5:])) if curve else accuracy(res, "offline")
-                save(out, dict(method=method, candidate=cand, fold=k, inner_train=inner, val=val, score=score,
-                               val_offline=accuracy(res, "offline"), curve=curve, results=res,
-                               seconds=time.time() - t0))
-                print(f"select {method} {cand} fold {k}: val score {score:.3f} "
-                      f"({time.time() - t0:.0f} s)", flush=True)
-
-
 def choice(method, k):
     """The candidate and w0 chosen in fold k on the inner validation subjects (ties: the earlier one)."""
     if method == "eegnet":
@@ -198,136 +165,348 @@ def choice(method, k):
     return cand, w0, {c: v["score"] for c, v in scores.items()}
 
 
-def stage_final(args):
-    for method in args.methods:
-        seeds = SEEDS if method in ("dbconformer", "eegnet") else [1]
-        for k in args.folds:
-            cand, w0, scores = choice(method, k)
-            cfg = METHODS[method][cand]
-            for seed in seeds:
-                out = path("results", "final", method, f"f{k}", f"s{seed}")
-                if os.path.exists(out):
-                    continue
-                t0 = time.time()
-                train, test, _ = fold_split(k)
-                tr = subjects(train, cfg["channels"])
-                te = subjects(test, cfg["channels"])
-                P = xs.population_reference(tr)
-                log = Logger(path("logs", "final", method, f"f{k}", f"s{seed}", ext="log"))
-                predict, model, hist = fit_predictor(method, cfg, tr, seed, log=log)
-                res = evaluate(predict, te, P, WARMUPS)
-                if model is not None:
-                    torch.save(dict(config=model.config, state_dict=model.state_dict(), cfg=cfg, P=P, warmup=w0,
-                                    channels=te[0].runs[0].labels, train=train, test=test),
-                               path("models", "final", method, f"f{k}", f"s{seed}", ext="pt"))
-                save(out, dict(method=method, fold=k, seed=seed, candidate=cand, warmup=w0, selection=scores,
-                               train=train, test=test, results=res, seconds=time.time() - t0))
-                print(f"final {method} fold {k} seed {seed} ({cand}, w0 {w0}): offline "
-                      f"{accuracy(res, 'offline'):.3f} online {accuracy(res, f'online-session-w{w0}'):.3f} "
-                      f"({time.time() - t0:.0f} s)", flush=True)
+# ---------------------------------------------------------------------------- jobs (one result file each)
+
+def job_select(method, cand, k):
+    out = path("results", "select", method, cand, f"f{k}")
+    if os.path.exists(out):
+        return
+    cfg = METHODS[method][cand]
+    t0 = time.time()
+    train, test, val = fold_split(k)
+    inner = [s for s in train if s not in val]
+    tr = subjects(inner, cfg["channels"])
+    vs = subjects(val, cfg["channels"])
+    P = xs.population_reference(tr)
+    Xv = np.concatenate([s.aligned_trials() for s in vs])
+    yv = np.concatenate([s.y for s in vs])
+    log = Logger(path("logs", "select", method, cand, f"f{k}", ext="log"))
+    predict, model, hist = fit_predictor(method, cfg, tr, 1, val=(Xv, yv), log=log)
+    res = evaluate(predict, vs, P, WARMUPS)
+    if model is not None:
+        torch.save(dict(config=model.config, state_dict=model.state_dict(), cfg=cfg),
+                   path("models", "select", method, cand, f"f{k}", ext="pt"))
+    curve = [h.get("val_acc") for h in hist.get("history", [])]
+    score = float(np.mean(curve[-5:])) if curve else accuracy(res, "offline")
+    save(out, dict(method=method, candidate=cand, fold=k, inner_train=inner, val=val, score=score,
+                   val_offline=accuracy(res, "offline"), curve=curve, results=res, seconds=time.time() - t0))
+    print(f"select {method} {cand} fold {k}: val score {score:.3f} ({time.time() - t0:.0f} s)", flush=True)
 
 
-def stage_ablation(args):
-    names = args.ablations or list(ABLATIONS)
-    for name in names:
-        cfg = dict(ABLATIONS[name]) if name in ABLATIONS else dict(NET_CANDIDATES[name])
-        for k in args.folds:
-            out = path("results", "ablation", name, f"f{k}")
-            if os.path.exists(out):
-                continue
-            t0 = time.time()
-            train, test, val = fold_split(k)
-            ref = cfg.get("ref", "windows")
-            if cfg.get("early") == "val":       # early stopping needs held-out subjects: the inner ones
-                tr_names, val_subj = [s for s in train if s not in val], subjects(val, cfg["channels"], ref)
-                v = (np.concatenate([s.aligned_trials() for s in val_subj]),
-                     np.concatenate([s.y for s in val_subj]))
-            else:
-                tr_names, v = train, None
-            tr = subjects(tr_names, cfg["channels"], ref)
-            te = subjects(test, cfg["channels"], ref)
-            P = xs.population_reference(tr)
-            log = Logger(path("logs", "ablation", name, f"f{k}", ext="log"))
-            predict, model, hist = fit_predictor("dbconformer", cfg, tr, 1, val=v, log=log)
-            res = evaluate(predict, te, P, [20])
-            save(out, dict(name=name, cfg=cfg, fold=k, results=res, best_epoch=hist.get("best_epoch"),
-                           seconds=time.time() - t0))
-            print(f"ablation {name} fold {k}: offline {accuracy(res, 'offline'):.3f} "
-                  f"({time.time() - t0:.0f} s)", flush=True)
+def job_final(method, k, seed):
+    out = path("results", "final", method, f"f{k}", f"s{seed}")
+    if os.path.exists(out):
+        return
+    cand, w0, scores = choice(method, k)
+    cfg = METHODS[method][cand]
+    t0 = time.time()
+    train, test, _ = fold_split(k)
+    tr = subjects(train, cfg["channels"])
+    te = subjects(test, cfg["channels"])
+    P = xs.population_reference(tr)
+    log = Logger(path("logs", "final", method, f"f{k}", f"s{seed}", ext="log"))
+    predict, model, hist = fit_predictor(method, cfg, tr, seed, log=log)
+    res = evaluate(predict, te, P, WARMUPS)
+    if model is not None:
+        torch.save(dict(config=model.config, state_dict=model.state_dict(), cfg=cfg, P=P, warmup=w0,
+                        channels=te[0].runs[0].labels, train=train, test=test),
+                   path("models", "final", method, f"f{k}", f"s{seed}", ext="pt"))
+    save(out, dict(method=method, fold=k, seed=seed, candidate=cand, warmup=w0, selection=scores,
+                   train=train, test=test, results=res, seconds=time.time() - t0))
+    print(f"final {method} fold {k} seed {seed} ({cand}, w0 {w0}): offline {accuracy(res, 'offline'):.3f} "
+          f"online {accuracy(res, f'online-session-w{w0}'):.3f} ({time.time() - t0:.0f} s)", flush=True)
 
 
-def calibration_eval(model_predict, ck_channels, subj_runs, name):
+def job_ablation(name, k):
+    out = path("results", "ablation", name, f"f{k}")
+    if os.path.exists(out):
+        return
+    cfg = dict(ABLATIONS[name]) if name in ABLATIONS else dict(NET_CANDIDATES[name])
+    if name in NET_CANDIDATES and choice("dbconformer", k)[0] == name:
+        # the candidate selected in this fold: its outer-fold seed-1 run is the final model's (same run)
+        if not _exists("final", "dbconformer", f"f{k}", "s1"):
+            return
+        r = load(path("results", "final", "dbconformer", f"f{k}", "s1"))
+        save(out, dict(name=name, cfg=cfg, fold=k, results=r["results"], best_epoch=None, seconds=0,
+                       reused="final dbconformer s1"))
+        return
+    t0 = time.time()
+    train, test, val = fold_split(k)
+    ref = cfg.get("ref", "windows")
+    if cfg.get("early") == "val":       # early stopping needs held-out subjects: the inner ones
+        tr_names, val_subj = [s for s in train if s not in val], subjects(val, cfg["channels"], ref)
+        v = (np.concatenate([s.aligned_trials() for s in val_subj]), np.concatenate([s.y for s in val_subj]))
+    else:
+        tr_names, v = train, None
+    tr = subjects(tr_names, cfg["channels"], ref)
+    te = subjects(test, cfg["channels"], ref)
+    P = xs.population_reference(tr)
+    log = Logger(path("logs", "ablation", name, f"f{k}", ext="log"))
+    predict, model, hist = fit_predictor("dbconformer", cfg, tr, 1, val=v, log=log)
+    res = evaluate(predict, te, P, [0, 20])
+    save(out, dict(name=name, cfg=cfg, fold=k, results=res, best_epoch=hist.get("best_epoch"),
+                   seconds=time.time() - t0))
+    print(f"ablation {name} fold {k}: offline {accuracy(res, 'offline'):.3f} ({time.time() - t0:.0f} s)", flush=True)
+
+
+def calibration_eval(model_predict, subj_runs, name):
     """Align with the calibration run R04 (seeded online EA: P := its mean window covariance, w0 := its
-    window count) over R08 -> R12; returns probabilities of class 1 and labels for R08 + R12."""
+    window count) over R08 -> R12; returns probabilities of class 1, labels for R08 + R12, and the
+    calibration Subject (R04, aligned with its own reference)."""
     cal = xs.Subject(name, subj_runs[:1])
     n_cal = len(subj_runs[0].window_starts())
-    rest = [r for r in subj_runs[1:]]
+    rest = list(subj_runs[1:])
     M = xs.online_trial_matrices(rest, None, 0, seed=(cal.R, n_cal))
     X = np.concatenate([r.trials() for r in rest]).astype(np.float64)
     y = np.concatenate([r.y for r in rest])
     return model_predict(np.matmul(M, X).astype(np.float32))[:, 1], y, cal
 
 
-def stage_finetune(args):
-    """Selection of the fine-tuning recipe on the inner validation subjects (inner models), then the outer
-    folds: each final fold model (seeds 1-3) fine-tuned per test subject on R04, tested on R08 + R12."""
+def _load_net(ck):
+    m = xs.build_model(xs.make_config(**ck["cfg"]), ck["config"]["channels"])
+    m.load_state_dict(ck["state_dict"])
+    return m.eval()
+
+
+def job_finetune_select(k):
+    """Fine-tuning recipe chosen on the inner validation subjects with the inner (selection) model."""
+    out = path("results", "finetune-select", f"f{k}")
+    if os.path.exists(out):
+        return
+    cand, _, _ = choice("dbconformer", k)
+    _, _, val = fold_split(k)
+    ch = NET_CANDIDATES[cand]["channels"]
+    ck = torch.load(path("models", "select", "dbconformer", cand, f"f{k}", ext="pt"))
+    res = {}
+    for s in val:
+        runs = data(ch)[s]
+        base = _load_net(ck)
+        p0, y, cal = calibration_eval(lambda X: xs.predict_proba(base, X), runs, s)
+        r = dict(y=y.tolist(), none=p0.tolist())
+        for fname, fcfg in FINETUNE_CANDIDATES.items():
+            m = finetune_model(ck, cal, fcfg, 1, log=lambda *_: None)
+            r[fname] = calibration_eval(lambda X: xs.predict_proba(m, X), runs, s)[0].tolist()
+        res[s] = r
+    save(out, dict(fold=k, val=val, candidate=cand, results=res))
+    print(f"finetune-select fold {k}: " + ", ".join(
+        f"{c} {accuracy(res, c):.3f}" for c in ["none"] + list(FINETUNE_CANDIDATES)), flush=True)
+
+
+def job_finetune(k, seed):
+    """Each final fold model fine-tuned per test subject on R04, tested on R08 + R12."""
+    out = path("results", "finetune", f"f{k}", f"s{seed}")
+    if os.path.exists(out):
+        return
+    cand, _, _ = choice("dbconformer", k)
+    _, test, _ = fold_split(k)
+    ch = NET_CANDIDATES[cand]["channels"]
+    sel = load(path("results", "finetune-select", f"f{k}"))
+    fname = max(FINETUNE_CANDIDATES, key=lambda c: (accuracy(sel["results"], c), -list(FINETUNE_CANDIDATES).index(c)))
+    ck = torch.load(path("models", "final", "dbconformer", f"f{k}", f"s{seed}", ext="pt"))
+    res = {}
+    for s in test:
+        runs = data(ch)[s]
+        base = _load_net(ck)
+        p0, y, cal = calibration_eval(lambda X: xs.predict_proba(base, X), runs, s)
+        m = finetune_model(ck, cal, FINETUNE_CANDIDATES[fname], seed, log=lambda *_: None)
+        p1 = calibration_eval(lambda X: xs.predict_proba(m, X), runs, s)[0]
+        # without calibration data: online EA from the population reference over R08 -> R12
+        Xp, _ = xs.aligned_online(xs.Subject(s, runs), ck["P"], ck["warmup"], runs=runs[1:])
+        # within-subject reference: CSP+LDA trained on R04 alone (aligned with R04), same test trials
+        csp = xs.CspLdaProba().fit(cal.aligned_trials(), cal.y)
+        pc = calibration_eval(csp.predict_proba, runs, s)[0]
+        res[s] = dict(y=y.tolist(), none=p0.tolist(), finetuned=p1.tolist(),
+                      population=xs.predict_proba(base, Xp)[:, 1].tolist(), csp_r04=pc.tolist())
+    save(out, dict(fold=k, seed=seed, recipe=fname, results=res))
+    print(f"finetune fold {k} seed {seed} ({fname}): none {accuracy(res, 'none'):.3f} finetuned "
+          f"{accuracy(res, 'finetuned'):.3f}", flush=True)
+
+
+# ---------------------------------------------------------------------------- stages
+
+def _exists(*parts):
+    return os.path.exists(path("results", *parts))
+
+
+def job_list(args):
+    """(name, done?, ready?, run) in priority order: selection, DBConformer, EEGNet, fine-tuning, ablations."""
+    jobs = []
+    nets = [m for m in args.methods if m in ("dbconformer", "eegnet")]
+    classic = [m for m in args.methods if m in ("csp", "tslr")]
+    sel_done = lambda k: all(_exists("select", "dbconformer", c, f"f{k}") for c in NET_CANDIDATES)  # noqa: E731
     for k in args.folds:
-        cand, _, _ = choice("dbconformer", k)
-        train, test, val = fold_split(k)
-        ch = NET_CANDIDATES[cand]["channels"]
-        out = path("results", "finetune-select", f"f{k}")
-        if not os.path.exists(out):
-            ck = torch.load(path("models", "select", "dbconformer", cand, f"f{k}", ext="pt"))
-            ck["channels"] = data(ch)[val[0]][0].labels
-            res = {}
-            for s in val:
-                runs = data(ch)[s]
-                base = xs.build_model(xs.make_config(**ck["cfg"]), len(ck["channels"]))
-                base.load_state_dict(ck["state_dict"])
-                p0, y, cal = calibration_eval(lambda X: xs.predict_proba(base, X), ck["channels"], runs, s)
-                r = dict(y=y.tolist(), none=p0.tolist())
-                for fname, fcfg in FINETUNE_CANDIDATES.items():
-                    m = finetune_model(ck, cal, fcfg, 1, log=lambda *_: None)
-                    r[fname] = calibration_eval(lambda X: xs.predict_proba(m, X), ck["channels"], runs, s)[0].tolist()
-                res[s] = r
-            save(out, dict(fold=k, val=val, candidate=cand, results=res))
-            print(f"finetune-select fold {k}: " + ", ".join(
-                f"{c} {accuracy(res, c):.3f}" for c in ["none"] + list(FINETUNE_CANDIDATES)), flush=True)
-        sel = load(out)
-        fname = max(FINETUNE_CANDIDATES, key=lambda c: (accuracy(sel["results"], c),
-                                                       -list(FINETUNE_CANDIDATES).index(c)))
-        for seed in SEEDS:
-            out2 = path("results", "finetune", f"f{k}", f"s{seed}")
-            if os.path.exists(out2):
+        for m in classic:
+            for c in METHODS[m]:
+                jobs.append((f"select {m} {c} f{k}", lambda m=m, c=c, k=k: _exists("select", m, c, f"f{k}"),
+                             lambda: True, lambda m=m, c=c, k=k: job_select(m, c, k)))
+        if "dbconformer" in nets:
+            for c in NET_CANDIDATES:
+                jobs.append((f"select dbconformer {c} f{k}",
+                             lambda c=c, k=k: _exists("select", "dbconformer", c, f"f{k}"),
+                             lambda: True, lambda c=c, k=k: job_select("dbconformer", c, k)))
+    for k in args.folds:
+        for m in classic:
+            jobs.append((f"final {m} f{k}", lambda m=m, k=k: _exists("final", m, f"f{k}", "s1"),
+                         lambda m=m, k=k: all(_exists("select", m, c, f"f{k}") for c in METHODS[m]),
+                         lambda m=m, k=k: job_final(m, k, 1)))
+    def finals(m, seed):
+        for k in args.folds:
+            jobs.append((f"final {m} f{k} s{seed}", lambda m=m, k=k, s=seed: _exists("final", m, f"f{k}", f"s{s}"),
+                         lambda k=k: sel_done(k), lambda m=m, k=k, s=seed: job_final(m, k, s)))
+
+    def finetunes(seed):
+        if "dbconformer" not in nets or args.stage not in ("work", "finetune"):
+            return
+        for k in args.folds:
+            if seed == SEEDS[0]:
+                jobs.append((f"finetune-select f{k}", lambda k=k: _exists("finetune-select", f"f{k}"),
+                             lambda k=k: sel_done(k), lambda k=k: job_finetune_select(k)))
+            jobs.append((f"finetune f{k} s{seed}", lambda k=k, s=seed: _exists("finetune", f"f{k}", f"s{s}"),
+                         lambda k=k, s=seed: _exists("finetune-select", f"f{k}")
+                         and _exists("final", "dbconformer", f"f{k}", f"s{s}"),
+                         lambda k=k, s=seed: job_finetune(k, s)))
+
+    # seed 1 of every method first (a complete first table early), then the remaining seeds
+    for m in nets:
+        finals(m, SEEDS[0])
+    finetunes(SEEDS[0])
+    if "dbconformer" in nets and args.stage == "work":
+        jobs.append(("ship train", lambda: os.path.exists(os.path.join(SHIPPED, "checkpoint.pt")),
+                     lambda: all(sel_done(k) for k in range(5)), job_ship_train))
+    for m in nets:
+        for seed in SEEDS[1:]:
+            finals(m, seed)
+    for seed in SEEDS[1:]:
+        finetunes(seed)
+    if args.stage in ("work", "ablation") and args.ablations != ["none"]:
+        for name in args.ablations or (list(NET_CANDIDATES) + list(ABLATIONS)):
+            for k in args.folds:
+                jobs.append((f"ablation {name} f{k}", lambda n=name, k=k: _exists("ablation", n, f"f{k}"),
+                             lambda k=k: sel_done(k) and _exists("final", "dbconformer", f"f{k}", "s1"),
+                             lambda n=name, k=k: job_ablation(n, k)))
+    return jobs
+
+
+def run_jobs(args, jobs):
+    """Runs the jobs in order; several processes may share the list: a job is claimed by creating its lock
+    file (O_EXCL), so each runs once. Waits while the remaining jobs wait for others' results."""
+    locks = os.path.join(WORK, "locks")
+    os.makedirs(locks, exist_ok=True)
+    while True:
+        pending = [j for j in jobs if not j[1]()]
+        if not pending:
+            return
+        started = False
+        for name, done, ready, run in pending:
+            lock = os.path.join(locks, name.replace(" ", "_"))
+            if done() or not ready() or os.path.exists(lock):
                 continue
-            ck = torch.load(path("models", "final", "dbconformer", f"f{k}", f"s{seed}", ext="pt"))
-            res = {}
-            for s in test:
-                runs = data(ch)[s]
-                base = xs.build_model(xs.make_config(**ck["cfg"]), len(ck["channels"]))
-                base.load_state_dict(ck["state_dict"])
-                base.eval()
-                p0, y, cal = calibration_eval(lambda X: xs.predict_proba(base, X), ck["channels"], runs, s)
-                m = finetune_model(ck, cal, FINETUNE_CANDIDATES[fname], seed, log=lambda *_: None)
-                p1 = calibration_eval(lambda X: xs.predict_proba(m, X), ck["channels"], runs, s)[0]
-                # reference without calibration data: online EA from the population reference, R08 -> R12
-                Xp, _ = xs.aligned_online(xs.Subject(s, runs), ck["P"], ck["warmup"], runs=runs[1:])
-                # within-subject reference: CSP+LDA trained on R04 alone (aligned with R04), same test trials
-                csp = xs.CspLdaProba().fit(cal.aligned_trials(), cal.y)
-                pc = calibration_eval(csp.predict_proba, ck["channels"], runs, s)[0]
-                res[s] = dict(y=y.tolist(), none=p0.tolist(), finetuned=p1.tolist(),
-                              population=xs.predict_proba(base, Xp)[:, 1].tolist(), csp_r04=pc.tolist())
-            save(out2, dict(fold=k, seed=seed, recipe=fname, results=res))
-            print(f"finetune fold {k} seed {seed} ({fname}): none {accuracy(res, 'none'):.3f} finetuned "
-                  f"{accuracy(res, 'finetuned'):.3f}", flush=True)
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                continue
+            os.write(fd, f"{os.getpid()}\n".encode())
+            os.close(fd)
+            try:
+                run()
+            finally:
+                os.remove(lock)
+            started = True
+            break
+        if not started:
+            if all(os.path.exists(os.path.join(locks, n.replace(" ", "_"))) or not r() for n, d, r, _ in pending
+                   if not d()) and args.wait:
+                time.sleep(60)
+                continue
+            return
+
+
+def stage_jobs(args):
+    run_jobs(args, job_list(args))
+
+
+def cv_summary(method="dbconformer"):
+    """Cross-validated accuracy of the whole procedure (nested choices, seeds 1-3) for the card."""
+    import loso_report as rep
+    runs = rep.load_final(method)
+    out = {}
+    for label, key in (("online", rep.key_online), ("offline", "offline")):
+        ps = rep.per_subject(runs, key)
+        m, lo, hi = xs.mean_ci([ps[s][0] for s in xs.SUBJECTS])
+        p, _, _ = rep.pooled_p(runs, key)
+        out[label] = dict(accuracy=round(m, 4), ci95=[round(lo, 4), round(hi, 4)], pooled_binomial_p_max=p)
+    return dict(
+        protocol="leave-subjects-out, 5 fixed folds of whole subjects over EEGMMIDB S001-S019 (imagined left/right "
+                 "fist, runs R04, R08, R12; S001 has no R12 in the shared data: 840 trials), nested selection on "
+                 "validation subjects inside each training fold, seeds 1-3; accuracy = mean over the 19 test "
+                 "subjects with a t-based 95 % interval; `online` = the card's online EA over each test subject's "
+                 "session (R04 -> R08 -> R12), `offline` = each test subject aligned with its own whole-session "
+                 "reference", subjects=19, trials=840, chance=0.5, **out)
+
+
+def ship_choice():
+    """Configuration most folds chose (ties: higher mean validation score) and the w0 with the best mean
+    inner-validation online accuracy over the folds (ties: smaller)."""
+    chosen = [choice("dbconformer", k)[0] for k in range(5)]
+    scores = {c: np.mean([load(path("results", "select", "dbconformer", c, f"f{k}"))["score"] for k in range(5)])
+              for c in NET_CANDIDATES}
+    cand = max(NET_CANDIDATES, key=lambda c: (chosen.count(c), scores[c]))
+    w = {w0: np.mean([accuracy(load(path("results", "select", "dbconformer", chosen[k], f"f{k}"))["results"],
+                               f"online-session-w{w0}") for k in range(5)]) for w0 in WARMUPS}
+    w0 = max(WARMUPS, key=lambda v: (w[v], -v))
+    return cand, w0, dict(folds_chose=chosen, mean_validation_score=scores, warmup_validation_accuracy=w)
+
+
+SHIPPED = os.path.join(WORK, "shipped")
+
+
+def job_ship_train():
+    """Trains the shipped model on all 19 subjects (train_xsubject.py) with the configuration and w0 of
+    ship_choice(); needs only the selection results."""
+    import glob
+    import subprocess
+    if os.path.exists(os.path.join(SHIPPED, "checkpoint.pt")):
+        return
+    cand, w0, why = ship_choice()
+    files = sorted(glob.glob(os.path.join(WORK, "data", "S???R??.npz")))
+    root = os.path.abspath(os.path.join(HERE, "..", ".."))
+    rel = lambda p: os.path.relpath(p, root)  # noqa: E731
+    os.makedirs(SHIPPED, exist_ok=True)
+    with open(os.path.join(SHIPPED, "train.log"), "w") as log:
+        subprocess.run([sys.executable, rel(os.path.join(HERE, "train_xsubject.py")), *map(rel, files),
+                        "--config", cand, "--warmup", str(w0), "--seed", "1", "--attribution", "eegmmidb",
+                        "--out", rel(SHIPPED)], check=True, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    print(f"shipped model trained ({cand}, w0 {w0})", flush=True)
+
+
+def stage_ship(args):
+    """The shipped model: trained if needed, its checkpoint given the cross-validated accuracy of the whole
+    procedure, exported to models/dbconformer-eegmmidb-lr.{onnx,json,golden.json}."""
+    import subprocess
+    job_ship_train()
+    cand, w0, why = ship_choice()
+    cv = dict(cv_summary(), choice=dict(config=cand, warmup=w0, **why))
+    save(os.path.join(WORK, "shipped-cv.json"), cv)
+    ckp = os.path.join(SHIPPED, "checkpoint.pt")
+    ck = torch.load(ckp)
+    ck["metrics"]["cross_validation"] = cv
+    torch.save(ck, ckp)
+    root = os.path.abspath(os.path.join(HERE, "..", ".."))
+    subprocess.run([sys.executable, os.path.relpath(os.path.join(HERE, "export.py"), root),
+                    os.path.relpath(ckp, root), "--out", "models/dbconformer-eegmmidb-lr.onnx",
+                    "--command", "left=LEFT", "--command", "right=RIGHT"], check=True, cwd=root)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("stage", choices=["select", "final", "ablation", "finetune", "report"])
+    ap.add_argument("stage", choices=["select", "final", "ablation", "finetune", "work", "ship", "report"],
+                    help="work = every job of the other stages in priority order (selection, final DBConformer, "
+                         "EEGNet, fine-tuning, ablations); start it in several processes to share the jobs")
+    ap.add_argument("--wait", action="store_true",
+                    help="keep waiting while the remaining jobs wait for results other processes are computing")
     ap.add_argument("--methods", default="csp,tslr,dbconformer,eegnet")
     ap.add_argument("--folds", default="0,1,2,3,4")
-    ap.add_argument("--ablations", default="", help="comma-separated names (default: all)")
+    ap.add_argument("--ablations", default="", help="comma-separated names (default: all; none: skip)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     args.methods = args.methods.split(",")
@@ -337,7 +516,12 @@ def main(argv=None):
     if args.stage == "report":
         import loso_report
         return loso_report.main()
-    dict(select=stage_select, final=stage_final, ablation=stage_ablation, finetune=stage_finetune)[args.stage](args)
+    if args.stage == "ship":
+        return stage_ship(args)
+    jobs = job_list(args)
+    keep = dict(select=("select",), final=("final",), ablation=("ablation",), finetune=("finetune",),
+                work=("select", "final", "finetune", "ship", "ablation"))[args.stage]
+    run_jobs(args, [j for j in jobs if j[0].split()[0].split("-")[0] in keep])
 
 
 if __name__ == "__main__":
