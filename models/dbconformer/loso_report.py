@@ -58,9 +58,29 @@ def per_subject(runs, key):
     return out
 
 
-def pooled_p(runs, key):
+def complete_seeds(runs):
+    """The seeds whose results cover all 19 subjects (every fold)."""
+    return [sd for sd in sorted(runs) if all(s in runs[sd] for s in xs.SUBJECTS)]
+
+
+def seed_coverage(runs):
+    """One phrase: which seeds ran on which folds, e.g. 'seeds 1, 2, 3 on every fold' or
+    'seed 1 on folds 0-4; seed 2 on folds 0, 1'."""
+    parts, full = [], complete_seeds(runs)
+    if full:
+        parts.append(("seed " if len(full) == 1 else "seeds ") + ", ".join(map(str, full)) + " on every fold")
+    for sd in sorted(runs):
+        if sd not in full:
+            folds = sorted({v["fold"] for v in runs[sd].values()})
+            parts.append(f"seed {sd} on fold{'s' if len(folds) > 1 else ''} {', '.join(map(str, folds))} only")
+    return "; ".join(parts)
+
+
+def pooled_p(runs, key, seeds=None):
+    """Largest one-sided binomial p over the given seeds (default: the complete ones), with that seed's k/n;
+    also the list of (seed, k, n)."""
     ps = []
-    for seed in runs:
+    for seed in (seeds if seeds is not None else complete_seeds(runs)) or sorted(runs):
         k = n = 0
         for s, r in runs[seed].items():
             v = r[key] if isinstance(key, str) else key(r)
@@ -68,6 +88,17 @@ def pooled_p(runs, key):
             n += len(r["y"])
         ps.append((xs.binomial_p(k, n), k, n))
     return max(ps)
+
+
+def pooled_text(runs, key):
+    seeds = complete_seeds(runs)
+    if not seeds:
+        return "-"
+    p, k, n = pooled_p(runs, key, seeds)
+    if len(seeds) == 1:
+        return f"p = {p:.1e} ({k}/{n}, seed {seeds[0]})"
+    counts = ", ".join(f"{pooled_p(runs, key, [sd])[1]}" for sd in seeds)
+    return f"p <= {p:.1e} (correct of {n}, seeds {', '.join(map(str, seeds))}: {counts})"
 
 
 def fmt_ci(acc, n):
@@ -98,13 +129,18 @@ def main():
     finals = {m: load_final(m) for m in methods}
     table = {m: per_subject(finals[m], "offline") for m in methods}
     online = {m: per_subject(finals[m], key_online) for m in methods}
-    complete = all(len(table[m]) == len(xs.SUBJECTS) for m in methods)
+    full = [m for m in methods if len(table[m]) == len(xs.SUBJECTS)]    # methods tested on every subject
+    complete = "dbconformer" in full
+    nets = [m for m in methods if m in ("eegnet", "dbconformer")]
+    seeds_max = {m: max(len(v[2]) for v in table[m].values()) for m in methods}
 
     out("### Leave-subjects-out accuracy (5 fixed folds of whole subjects, per-subject Euclidean alignment)")
     out("")
     out("Offline alignment: each test subject aligned with its own reference (all its sliding windows, "
-        "unlabelled). Networks: mean of seeds 1, 2, 3. Chance 0.50. Per-subject cells: accuracy [95 % "
-        "Clopper-Pearson]; mean: mean of subjects [95 % t-interval].")
+        "unlabelled). Chance 0.50. Per-subject cells: accuracy [95 % Clopper-Pearson]; mean: mean of "
+        "subjects [95 % t-interval]. CSP+LDA and TS+LR are deterministic (one run). Networks: the mean over "
+        "the seeds run for that subject: " + "; ".join(f"{NAMES[m]} {seed_coverage(finals[m])}" for m in nets) +
+        " (a cell marked (n seeds) has fewer seeds than the rest of its column).")
     out("")
     head = "| subject | fold | trials | " + " | ".join(NAMES[m] for m in methods) + " | DBConformer online EA |"
     out(head)
@@ -114,38 +150,44 @@ def main():
         n = None
         for m in methods:
             if s in table[m]:
-                acc, n, _ = table[m][s]
-                cells.append(fmt_ci(acc, n))
+                acc, n, accs = table[m][s]
+                mark = f" ({len(accs)} seed{'s' if len(accs) > 1 else ''})" if len(accs) < seeds_max[m] else ""
+                cells.append(fmt_ci(acc, n) + mark)
             else:
                 cells.append("-")
         on = fmt_ci(*online["dbconformer"][s][:2]) if "dbconformer" in online and s in online["dbconformer"] else "-"
         fold = next(k for k, f in enumerate(xs.FOLDS) if s in f)
         out(f"| {s} | {fold} | {n or '-'} | " + " | ".join(cells) + f" | {on} |")
     if complete:
-        cells = [fmt_mean([table[m][s][0] for s in xs.SUBJECTS]) for m in methods]
-        on = fmt_mean([online["dbconformer"][s][0] for s in xs.SUBJECTS]) if "dbconformer" in online else "-"
-        out("| **mean** | | 840 | " + " | ".join(cells) + f" | {on} |")
-        cells = []
-        for m in methods:
-            p, k, n = pooled_p(finals[m], "offline")
-            cells.append(f"p = {p:.1e} ({k}/{n})" if len(finals[m]) == 1 else f"p <= {p:.1e}")
-        p, _, _ = pooled_p(finals["dbconformer"], key_online) if "dbconformer" in finals else (float("nan"), 0, 0)
-        out("| pooled binomial vs 0.5 | | | " + " | ".join(cells) + f" | p <= {p:.1e} |")
+        def mean_cell(m, tab):
+            if m in full:
+                return fmt_mean([tab[m][s][0] for s in xs.SUBJECTS])
+            subs = [s for s in xs.SUBJECTS if s in tab[m]]
+            folds = sorted({k for k, f in enumerate(xs.FOLDS) if any(s in f for s in subs)})
+            return f"incomplete: {np.mean([tab[m][s][0] for s in subs]):.3f} over {len(subs)} subjects (folds " \
+                   f"{', '.join(map(str, folds))}), not comparable"
+        cells = [mean_cell(m, table) for m in methods]
+        out("| **mean** | | 840 | " + " | ".join(cells) + f" | {mean_cell('dbconformer', online)} |")
+        cells = [pooled_text(finals[m], "offline") if m in full else "-" for m in methods]
+        out("| pooled binomial vs 0.5 (one-sided, all 840 trials) | | | " + " | ".join(cells) +
+            f" | {pooled_text(finals['dbconformer'], key_online)} |")
         seeds = []
         for m in methods:
-            if len(finals[m]) > 1:
-                per_seed = [np.mean([subject_acc(finals[m][seed][s], "offline") for s in xs.SUBJECTS])
-                            for seed in sorted(finals[m])]
-                seeds.append(", ".join(f"{a:.3f}" for a in per_seed))
-            else:
+            cs = complete_seeds(finals[m])
+            if m not in nets:
                 seeds.append("(deterministic)")
-        out("| mean by seed 1, 2, 3 | | | " + " | ".join(seeds) + " | " +
-            (", ".join(f"{np.mean([subject_acc(finals['dbconformer'][sd][s], key_online) for s in xs.SUBJECTS]):.3f}"
-                       for sd in sorted(finals["dbconformer"])) if "dbconformer" in finals else "") + " |")
+            elif cs:
+                seeds.append(", ".join(f"s{sd} {np.mean([subject_acc(finals[m][sd][s], 'offline') for s in xs.SUBJECTS]):.3f}"
+                                       for sd in cs))
+            else:
+                seeds.append("-")
+        out("| mean of each seed run on every fold | | | " + " | ".join(seeds) + " | " +
+            ", ".join(f"s{sd} {np.mean([subject_acc(finals['dbconformer'][sd][s], key_online) for s in xs.SUBJECTS]):.3f}"
+                      for sd in complete_seeds(finals["dbconformer"])) + " |")
         out("")
         if "dbconformer" in methods:
             db = [table["dbconformer"][s][0] for s in xs.SUBJECTS]
-            for m in methods:
+            for m in full:
                 if m != "dbconformer":
                     out(f"- DBConformer minus {NAMES[m]} (offline, per subject): "
                         f"{paired(db, [table[m][s][0] for s in xs.SUBJECTS])}")
@@ -163,8 +205,12 @@ def main():
             except FileNotFoundError:
                 continue
             val = loso.fold_split(k)[2]
-            out(f"| {NAMES[m]} | {k} | {', '.join(val)} | " +
-                ", ".join(f"{c} {v:.3f}" for c, v in scores.items()) + f" | {cand} | {w0} |")
+            if m == "eegnet":       # no selection runs of its own: DBConformer's choice and scores, reused
+                text = "none of its own: reuses DBConformer's choice (" + \
+                       ", ".join(f"{c.replace('dbconformer ', '')} {v:.3f}" for c, v in scores.items()) + ")"
+            else:
+                text = ", ".join(f"{c} {v:.3f}" for c, v in scores.items())
+            out(f"| {NAMES[m]} | {k} | {', '.join(val)} | {text} | {cand} | {w0} |")
     out("")
 
     # online vs offline
@@ -176,7 +222,9 @@ def main():
             "weight w0; each trial is aligned with the matrix in force when its window ends. `session`: one "
             "stream R04 -> R08 -> R12; `run`: every run starts again from P (as `pipeline replay` of one run).")
         out("")
-        head = "| alignment | " + " | ".join(NAMES[m] for m in methods) + " |"
+        out("Same seeds per cell as the main table; methods not yet run on every fold are left out.")
+        out("")
+        head = "| alignment | " + " | ".join(NAMES[m] for m in full) + " |"
         out(head)
         out("|" + "---|" * (head.count("|") - 1))
         rows = [("offline (own windows)", "offline"),
@@ -186,7 +234,7 @@ def main():
         rows += [(f"online, each run from P, w0 = {w}", f"online-run-w{w}") for w in loso.WARMUPS]
         for label, key in rows:
             cells = []
-            for m in methods:
+            for m in full:
                 ps = per_subject(finals[m], key)
                 m_, lo, hi = xs.mean_ci([ps[s][0] for s in xs.SUBJECTS])
                 cells.append(f"{m_:.3f} [{lo:.3f}, {hi:.3f}]")
@@ -199,7 +247,9 @@ def main():
         out("")
 
     # ablations
-    abl = sorted(glob.glob(os.path.join(WORK, "results", "ablation", "*")))
+    order = list(loso.NET_CANDIDATES) + list(loso.ABLATIONS)
+    abl = sorted((d for d in glob.glob(os.path.join(WORK, "results", "ablation", "*")) if glob.glob(os.path.join(d, "f*.json"))),
+                 key=lambda d: order.index(os.path.basename(d)) if os.path.basename(d) in order else 99)
     if abl and "dbconformer" in finals:
         out("### Ablations on the outer folds (information only: NOT used for any choice; seed 1)")
         out("")
@@ -239,7 +289,7 @@ def main():
             recipes[r["fold"]] = r["recipe"]
         out("### Calibration: fine-tuning with the first run (R04, 15 trials), tested on R08 + R12 (30 trials)")
         out("")
-        out("Each outer-fold DBConformer (seeds 1-3) is fine-tuned separately for each of its test subjects on "
+        out(f"Each outer-fold DBConformer ({seed_coverage({sd: {s: dict(fold=next(k for k, f in enumerate(xs.FOLDS) if s in f)) for s in runs[sd]} for sd in runs})}) is fine-tuned separately for each of its test subjects on "
             "their R04 (labelled) and tested on their R08 + R12. Alignment for `cross-subject` and `fine-tuned`: "
             "online EA seeded with R04 (P := its mean window covariance, w0 := its window count). Recipe per "
             f"fold (chosen on the inner validation subjects): {', '.join(f'{k}: {v}' for k, v in sorted(recipes.items()))}. "
