@@ -102,7 +102,7 @@ def main(argv=None):
                           windows=dict(end_seconds=ends.tolist(), p_right=pw[:, 1].tolist()))
             print(f"fold {k} {s} R12: offline {acc(p_off):.3f}, online (trial window) {acc(p_on):.3f}, "
                   f"window at tmax {acc(nearest):.3f}, mean of windows ending in trial {acc(inside):.3f}", flush=True)
-        json.dump(dict(model=os.path.join(out, name + ".onnx"), fold=k, held_out=ck["test"], warmup=w0,
+        json.dump(dict(model=os.path.relpath(os.path.join(out, name + ".onnx"), os.path.join(HERE, "..", "..")), fold=k, held_out=ck["test"], warmup=w0,
                        definitions=DEFINITIONS, subjects=res), open(os.path.join(out, "r12.json"), "w"))
         summary[k] = {s: (v["offline_accuracy"], v["online_accuracy"]) for s, v in res.items()}
     print(json.dumps(summary))

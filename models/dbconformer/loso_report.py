@@ -317,6 +317,31 @@ def main():
             out(f"| {s} | " + " | ".join(f"{vals[k][i]:.2f}" for _, k in keys) + " |")
         out("")
 
+    # what ran and what did not (so no table above claims more than was computed)
+    out("### Runs completed")
+    out("")
+    out("| part | planned | done |")
+    out("|---|---|---|")
+    for m in ("dbconformer", "eegnet"):
+        done = sorted(glob.glob(os.path.join(WORK, "results", "final", m, "f*", "s*.json")))
+        out(f"| {NAMES[m]} outer-fold trainings | 5 folds x seeds {', '.join(map(str, loso.SEEDS))} = "
+            f"{5 * len(loso.SEEDS)} | {len(done)}: {seed_coverage(finals[m]) if m in finals else 'none'} |")
+    for m in ("csp", "tslr"):
+        done = glob.glob(os.path.join(WORK, "results", "final", m, "f*", "s1.json"))
+        out(f"| {NAMES[m]} (deterministic) | 5 folds | {len(done)} |")
+    sel = glob.glob(os.path.join(WORK, "results", "select", "*", "*", "f*.json"))
+    out(f"| nested selection runs (DBConformer 2 candidates, CSP+LDA and TS+LR 2 each; 5 folds) | 30 | {len(sel)} |")
+    fts = glob.glob(os.path.join(WORK, "results", "finetune-select", "f*.json"))
+    ft = glob.glob(os.path.join(WORK, "results", "finetune", "f*", "s*.json"))
+    out(f"| fine-tuning: recipe choice on validation subjects / fine-tuned fold models | 5 / 15 | {len(fts)} / {len(ft)} |")
+    names = list(loso.NET_CANDIDATES) + list(loso.ABLATIONS)
+    full_abl = [n for n in names if len(glob.glob(os.path.join(WORK, "results", "ablation", n, "f*.json"))) == 5]
+    part_abl = [n for n in names if 0 < len(glob.glob(os.path.join(WORK, "results", "ablation", n, "f*.json"))) < 5]
+    out(f"| ablations (one seed, 5 folds each) | {len(names)} | {len(full_abl)} complete"
+        + (f" ({', '.join(full_abl)})" if full_abl else "") + (f", {len(part_abl)} partial ({', '.join(part_abl)})" if part_abl else "")
+        + f"; not run: {', '.join(n for n in names if n not in full_abl and n not in part_abl) or 'none'} |")
+    out("")
+
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(WORK, "results.md"), "w") as f:
