@@ -5,11 +5,12 @@ runs/xsubject/results.md and between the markers `<!-- loso:begin -->` / `<!-- l
 models/README.md.
 
 Statistics
-- Per subject: accuracy over its trials (45; S001 30). Networks: mean over seeds 1-3; its interval is
-  the exact Clopper-Pearson 95 % interval of the seed-mean number correct (rounded) out of n.
+- Per subject: accuracy over its trials (45; S001 30). Networks: mean over the seeds that ran for that
+  subject (the table says which); its interval is the exact Clopper-Pearson 95 % interval of the
+  seed-mean number correct (rounded) out of n.
 - Mean: the mean of the 19 subject accuracies with a t-based 95 % interval (df 18).
 - Pooled test against chance: one-sided exact binomial test of all 840 trials against 0.5; for
-  networks the largest p of the three seeds.
+  networks the largest p over the seeds that ran on every fold.
 - Paired comparisons between methods: two-sided paired t-test and Wilcoxon signed-rank over subjects.
 """
 import glob
