@@ -164,20 +164,30 @@ public sealed class OnlineEuclideanAlignment
         AddCovariance(samples);
         var outcome = Recompute() ? AlignmentOutcome.Aligned : AlignmentOutcome.Guarded;
         if (outcome == AlignmentOutcome.Guarded) Guarded++;
-        Multiply(destination, samples);
+        Multiply(_matrix, destination, samples);
         return outcome;
     }
 
     /// <summary>
     /// Aligns a window with the matrix in force without adding it to the reference: for an event-locked epoch that
-    /// overlaps the sliding windows already added (the trial-window accuracy of a session). Returns false (destination
-    /// untouched, nothing counted) when the window holds a non-finite value.
+    /// overlaps the sliding windows already added. Returns false (destination untouched, nothing counted) when the
+    /// window holds a non-finite value.
     /// </summary>
-    public bool AlignWithCurrent(ReadOnlySpan<float> window, Span<float> destination, int samples)
+    public bool AlignWithCurrent(ReadOnlySpan<float> window, Span<float> destination, int samples) =>
+        AlignWith(_matrix, window, destination, samples);
+
+    /// <summary>
+    /// Aligns a window with a given matrix (channels x channels, row-major; e.g. one this alignment was in force with
+    /// earlier) without adding it to the reference. Returns false (destination untouched) when the window holds a
+    /// non-finite value.
+    /// </summary>
+    public bool AlignWith(ReadOnlySpan<double> matrix, ReadOnlySpan<float> window, Span<float> destination, int samples)
     {
+        if (matrix.Length != _matrix.Length)
+            throw new ArgumentException($"An alignment matrix for {Channels} channels has {_matrix.Length} values, not {matrix.Length}.", nameof(matrix));
         CheckDestination(destination, samples);
         if (!Load(window, samples)) return false;
-        Multiply(destination, samples);
+        Multiply(matrix, destination, samples);
         return true;
     }
 
@@ -277,7 +287,7 @@ public sealed class OnlineEuclideanAlignment
     }
 
     // destination = M · X, accumulated row by row in float64 and rounded once to float32.
-    private void Multiply(Span<float> destination, int samples)
+    private void Multiply(ReadOnlySpan<double> matrix, Span<float> destination, int samples)
     {
         var n = Channels;
         var x = _x.AsSpan();
@@ -287,7 +297,7 @@ public sealed class OnlineEuclideanAlignment
             row.Clear();
             for (var c = 0; c < n; c++)
             {
-                var k = _matrix[r * n + c];
+                var k = matrix[r * n + c];
                 if (k == 0.0) continue;
                 TensorPrimitives.MultiplyAdd(x.Slice(c * samples, samples), k, row, row);
             }
