@@ -25,7 +25,8 @@ public sealed class OnlineAccuracy
     private readonly double _tmax;
     private readonly double _minOverlap;
     private readonly List<Trial> _trials = [];
-    private readonly List<TrialResult> _results = [];
+    // A run holds tens of trials: room for them up front, so a trial costs only its own result.
+    private readonly List<TrialResult> _results = new(64);
     private readonly int _classes;
     private long _windows;
     private long _correctWindows;
