@@ -90,7 +90,7 @@ public sealed class DecodingSession
     public long Dropped => _queue.Dropped;
     /// <summary>Stopwatch ticks when the last chunk arrived (0 before the first).</summary>
     public long LastChunkTicks => Volatile.Read(ref _lastChunkTicks);
-    /// <summary>The online alignment of a model whose card asks for it (mode online), else null; seed it with <see cref="Calibrate"/>.</summary>
+    /// <summary>The online alignment of a model whose card asks for it (mode online), else null; seed it with <see cref="SeedAlignment"/>.</summary>
     public OnlineEuclideanAlignment? OnlineAlignment { get; private init; }
     /// <summary>Windows aligned with the last good matrix because the online reference had no usable eigenvalue (0 without online alignment).</summary>
     public long GuardedWindows => OnlineAlignment?.Guarded ?? 0;
@@ -284,14 +284,14 @@ public sealed class DecodingSession
     /// <param name="stream">The calibration stream's description (checked against the card like the session's).</param>
     /// <param name="calibration">Its events; consumed to the end here (a recording replayed as fast as possible).</param>
     /// <exception cref="PipelineException">The model does not ask for online alignment, the stream does not fit it, or no window could be cut.</exception>
-    public long Calibrate(StreamDescription stream, IObservable<SourceEvent> calibration)
+    public long SeedAlignment(StreamDescription stream, IObservable<SourceEvent> calibration)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(calibration);
         if (OnlineAlignment is null || _eegModel is null)
             throw new PipelineException(_eegModel is null
                 ? "A calibration recording seeds a model's online alignment, but this session has no model; give --model."
-                : $"A calibration recording seeds online alignment, but the card of '{Path.GetFileName(_eegModel.ModelPath)}' applies a fixed alignment matrix (preprocessing.alignment.mode is not 'online'); leave --calibration out, or use a model exported with online alignment.");
+                : $"A calibration recording seeds online alignment, but the card of '{Path.GetFileName(_eegModel.ModelPath)}' applies a fixed alignment matrix (preprocessing.alignment.mode is not 'online'); seed only a model exported with online alignment.");
         if (Volatile.Read(ref _used) != 0)
             throw new InvalidOperationException($"The session '{Name}' is decoding already; calibrate it before it starts.");
         var card = _eegModel.Card;

@@ -12,7 +12,7 @@ internal sealed record ModelConfiguration
     /// <summary>EEG sessions: the model's class for each of <see cref="Markers"/>, same order (default: the marker texts).</summary>
     public IReadOnlyList<string>? Classes { get; init; }
     /// <summary>EEG sessions with an online-alignment card: a recording of the same person whose windows seed the alignment.</summary>
-    public string? Calibration { get; init; }
+    public string? AlignCalibration { get; init; }
     /// <summary>Audio sources: the Silero VAD model (default: models/silero-vad/silero_vad.onnx, found from the program's folder).</summary>
     public string? Vad { get; init; }
 }

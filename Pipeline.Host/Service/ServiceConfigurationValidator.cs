@@ -237,11 +237,11 @@ internal static partial class ServiceConfigurationValidator
         }
         else if (model.Classes is { Count: > 0 })
             errors.Add(new($"{p}.classes", "names the classes of cue markers, but markers is missing; give markers too, one per class"));
-        if (model.Calibration is { } calibration)
+        if (model.AlignCalibration is { } calibration)
         {
-            if (!File.Exists(ServicePaths.Resolve(baseDirectory, calibration))) errors.Add(new($"{p}.calibration", "file not found"));
+            if (!File.Exists(ServicePaths.Resolve(baseDirectory, calibration))) errors.Add(new($"{p}.alignCalibration", "file not found"));
             else if (card is not null && card.Preprocessing.Alignment is not { IsOnline: true })
-                errors.Add(new($"{p}.calibration", $"the card of '{Path.GetFileName(model.Path)}' applies a fixed alignment matrix (not online), so there is nothing to seed; leave calibration out"));
+                errors.Add(new($"{p}.alignCalibration", $"the card of '{Path.GetFileName(model.Path)}' applies a fixed alignment matrix (not online), so there is nothing to seed; leave alignCalibration out"));
         }
     }
 

@@ -57,7 +57,7 @@ internal static class SessionFactory
         try
         {
             var session = DecodingSession.Create(source.Description, options, lease.Runner);
-            if (config.Model?.Calibration is { } calibration)
+            if (config.Model?.AlignCalibration is { } calibration)
             {
                 var seeded = CalibrationRecording.Seed(session, ServicePaths.Resolve(baseDirectory, calibration));
                 log($"session '{id}': online alignment seeded from {seeded.Path} ({seeded.Windows} windows, {seeded.Seconds:F1} s)");

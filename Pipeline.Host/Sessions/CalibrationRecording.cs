@@ -7,8 +7,8 @@ using Spectre.Console;
 namespace Pipeline.Host.Sessions;
 
 /// <summary>
-/// <c>--calibration FILE</c>: seeds a session's online alignment from a recording of the same person, replayed as fast
-/// as possible through the session's own preprocessing and windows (see <see cref="DecodingSession.Calibrate"/>).
+/// <c>--align-calibration FILE</c>: seeds a session's online alignment from a recording of the same person, replayed as fast
+/// as possible through the session's own preprocessing and windows (see <see cref="DecodingSession.SeedAlignment"/>).
 /// </summary>
 internal static class CalibrationRecording
 {
@@ -25,11 +25,11 @@ internal static class CalibrationRecording
         // Said before the file is read: it would be read for nothing.
         if (session.OnlineAlignment is null)
             throw new PipelineException(session.Model is null
-                ? "--calibration seeds a model's online alignment, but there is no model; give --model."
-                : $"--calibration seeds online alignment, but the card of '{System.IO.Path.GetFileName(session.Model.ModelPath)}' applies a fixed alignment matrix (preprocessing.alignment.mode is not 'online'); leave --calibration out, or use a model exported with online alignment.");
+                ? "--align-calibration seeds a model's online alignment, but there is no model; give --model."
+                : $"--align-calibration seeds online alignment, but the card of '{System.IO.Path.GetFileName(session.Model.ModelPath)}' applies a fixed alignment matrix (preprocessing.alignment.mode is not 'online'); leave --align-calibration out, or use a model exported with online alignment.");
         using var recording = Recording.Open(path);
         var source = new ReplaySource(recording, new ReplayOptions { Fast = true }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
-        var windows = session.Calibrate(source.Description, source);
+        var windows = session.SeedAlignment(source.Description, source);
         return new Result(path, windows, source.Stream.Duration, recording.Warnings.ToArray());
     }
 

@@ -45,7 +45,7 @@ internal static class ReplayVerb
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
         var cues = new CueOptionSet();
-        var calibration = CommonOptions.Calibration();
+        var calibration = CommonOptions.AlignCalibration();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
@@ -53,7 +53,7 @@ internal static class ReplayVerb
             markers and a model, reports online accuracy: per trial (each cue's epoch, cut online from the same
             preprocessed stream as `pipeline epochs` cuts it, aligned and classified), per trial from the mean of its
             sliding windows, and per window. A card with online alignment adapts to the recording as it plays;
-            --calibration seeds it from another recording of the same person.
+            --align-calibration seeds it from another recording of the same person.
 
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
@@ -62,7 +62,7 @@ internal static class ReplayVerb
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
               pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --markers T1,T2 --classes left,right --fast
-              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --calibration S002R04.edf --fast --out trials.jsonl
+              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --align-calibration S002R04.edf --fast --out trials.jsonl
             """)
         { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, calibration };
         decisions.AddTo(command);
@@ -80,7 +80,7 @@ internal static class ReplayVerb
                     throw new PipelineException("A WAV file replays at its own pace (speed 1) or with --fast; --speed N is for EEG recordings.");
                 if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
                 if (cues.Parse(parse) is not null || parse.GetValue(calibration) is not null)
-                    throw new PipelineException("--markers/--marker/--classes and --calibration are for EEG models (cued trials, online alignment); a WAV file has neither.");
+                    throw new PipelineException("--markers/--marker/--classes and --align-calibration are for EEG models (cued trials, online alignment); a WAV file has neither.");
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
                     ModelPath = speechModel,
@@ -173,7 +173,7 @@ internal static class ReplayVerb
         var source = new ReplaySource(recording, request.Replay);
         var stream = source.Stream;
         if (request.ModelPath is null && (request.Decoding.Cues is not null || request.CalibrationPath is not null))
-            throw new PipelineException("--markers/--marker/--classes and --calibration score and align a model's trials; give --model.");
+            throw new PipelineException("--markers/--marker/--classes and --align-calibration score and align a model's trials; give --model.");
         if (request.Decoding.Cues is { } named) CueOptionSet.CheckPresent(named.Select(c => c.Marker).ToList(), recording.CueMarkers, request.Path);
         using var model = request.ModelPath is { } path ? ModelRunner.Load(path, request.Runner, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
         var session = DecodingSession.Create(stream.Description, request.Decoding, model);

@@ -37,20 +37,20 @@ internal static class RunVerb
         var config = LslOptions.Config();
         var decisions = new CommonOptions.DecisionOptionSet();
         var cueOptions = new CueOptionSet();
-        var calibration = CommonOptions.Calibration();
+        var calibration = CommonOptions.AlignCalibration();
         var command = new Command("run", """
             A live session: decode an LSL EEG stream with a model until Ctrl+C, sending commands to the console,
             files and, with --to-lsl, back out over LSL. The stream is checked against the model card first (channels
             by label, rate, window). Timestamps are corrected to this machine's LSL clock. With cues on a marker
             stream (--markers-lsl), each cued trial's epoch is classified for the online trial accuracy; --markers and
-            --classes map the cue texts to the model's classes when they differ from the card's. --calibration seeds
+            --classes map the cue texts to the model's classes when they differ from the card's. --align-calibration seeds
             the model's online alignment from a recording of the same person made before.
 
             Examples:
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx
               pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --out session.jsonl
               pipeline run --lsl type=EEG --markers-lsl type=Markers --markers T1,T2 --classes left,right --model models/dbconformer-eegmmidb-lr.onnx
-              pipeline run --lsl type=EEG --model models/dbconformer-eegmmidb-lr.onnx --calibration calib.xdf
+              pipeline run --lsl type=EEG --model models/dbconformer-eegmmidb-lr.onnx --align-calibration calib.xdf
             """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, calibration };
         decisions.AddTo(command);
         cueOptions.AddTo(command);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Preprocessing;
@@ -29,27 +28,7 @@ public sealed class OnlineTrialAccuracyTests(ITestOutputHelper output) : IDispos
     /// (the demo's fixed matrix). Its accuracy on real data is not the point (it was trained on simulated EEG); that
     /// the online and offline paths agree trial by trial is.
     /// </summary>
-    private string Model(string mode)
-    {
-        var models = Path.Combine(SharedData.RepositoryRoot, "models");
-        var card = JsonNode.Parse(File.ReadAllText(Path.Combine(models, "dbconformer-demo.json")))!;
-        card["name"] = "eegmmidb-test";
-        card["rate"] = Rate;
-        card["window"] = new JsonObject { ["samples"] = Samples, ["seconds"] = Samples / Rate, ["tmin"] = TMin, ["tmax"] = TMin + Samples / Rate };
-        var n = card["channels"]!.AsArray().Count;
-        var alignment = card["preprocessing"]!["alignment"]!;
-        alignment["mode"] = mode;
-        if (mode == "online")
-        {
-            alignment["reference"] = new JsonArray(Enumerable.Range(0, n).Select(i => (JsonNode)new JsonArray(Enumerable.Range(0, n).Select(j => (JsonNode)JsonValue.Create(i == j ? 100.0 : 0.0)).ToArray())).ToArray());
-            alignment["warmup"] = 20;
-            alignment["eigenFloor"] = 1e-6;
-        }
-        var path = Path.Combine(_dir, $"eegmmidb-{mode}.onnx");
-        File.Copy(Path.Combine(models, "dbconformer-demo.onnx"), path);
-        File.WriteAllText(Path.ChangeExtension(path, ".json"), card.ToJsonString());
-        return path;
-    }
+    private string Model(string mode) => DemoModelVariant.Write(_dir, $"eegmmidb-{mode}", mode, edit: DemoModelVariant.Eegmmidb);
 
     [SharedDataTheory]
     [InlineData("online")]
