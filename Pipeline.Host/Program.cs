@@ -37,6 +37,36 @@ internal static class Program
         root.Subcommands.Add(ServeVerb.Create());
         ListenVerb.Attach(root);
         DemoVerb.Attach(root);
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && !AsksForHelp(args)) return UsageError(parse);
+        return parse.Invoke();
+    }
+
+    // The parser names .NET types ('System.Nullable`1[System.Double]'); a user reads 'a number'.
+    private static string Plain(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"expected type '(System\.Nullable`1\[)?System\.(\w+)\]?'",
+        m => m.Groups[2].Value switch
+        {
+            "Double" or "Single" => "a number",
+            "Int32" or "Int64" => "a whole number",
+            "Boolean" => "true or false",
+            var other => other,
+        } is var plain ? $"expected {plain}" : m.Value);
+
+    private static bool AsksForHelp(string[] args) => args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "--version");
+
+    /// <summary>
+    /// A usage mistake (a missing argument, an unknown verb or option, a malformed value): one line saying what is
+    /// wrong and which help to read, exit 2, as for any other user error; the full help would bury the message.
+    /// </summary>
+    private static int UsageError(ParseResult parse)
+    {
+        var verb = new List<string>();
+        for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+            if (c.Command is not RootCommand) verb.Insert(0, c.Command.Name);
+        var help = verb.Count == 0 ? "pipeline --help" : $"pipeline {string.Join(' ', verb)} --help";
+        var message = string.Join(" ", parse.Errors.Select(e => Plain(e.Message).TrimEnd('.') + "."));
+        Console.Error.WriteLine($"error: {message} See '{help}'.");
+        return Cli.UserError.ExitUserError;
     }
 }

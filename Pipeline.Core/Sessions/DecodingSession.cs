@@ -39,6 +39,7 @@ public sealed class DecodingSession
     private readonly LatencyRecorder _addedTime = new();
     private readonly GapCounter _gaps = new();
     private readonly Stopwatch _wall = new();
+    private readonly Subject<SignalChunk> _raw = new();
     private readonly Subject<SignalChunk> _filtered = new();
     private readonly Subject<(double Time, float Probability)> _voiceActivity = new();
     private long _frames, _windows, _skipped, _skippedTrials, _commands, _lastChunkTicks;
@@ -99,9 +100,25 @@ public sealed class DecodingSession
     /// <summary>The cue-locked epoch each trial is classified on (relative to its cue), or null when trials are not scored.</summary>
     public EpochOptions? TrialEpochs { get; private init; }
     // What calibration needs to cut windows exactly as the session does.
-    private PreprocessingOptions? _preprocessing;
+    private PreprocessingOptions? _conditioning, _filtering;
     private SlidingWindowOptions? _slidingWindows;
     private ModelRunner? _eegModel;
+    /// <summary>Frames received so far (readable from any thread while the session runs, without the sorting a <see cref="Summary"/> does).</summary>
+    public long Frames => Volatile.Read(ref _frames);
+    /// <summary>Windows cut so far (predicted, skipped or dropped).</summary>
+    public long Windows => Volatile.Read(ref _windows);
+    /// <summary>Windows skipped so far because they held non-finite samples.</summary>
+    public long SkippedWindows => Volatile.Read(ref _skipped);
+    /// <summary>Commands decided so far.</summary>
+    public long Commands => Volatile.Read(ref _commands);
+
+    /// <summary>
+    /// A tap on the signal before notch and band-pass (EEG: the model's channels after selection and resampling;
+    /// speech: the 16 kHz audio, as <see cref="FilteredSignal"/>), for a live view's channel-quality check: flat,
+    /// railed or hum-laden channels show here, before the filters hide them. Same rules as <see cref="FilteredSignal"/>:
+    /// the session's thread, a reused chunk, nothing spent while nobody subscribes.
+    /// </summary>
+    public IObservable<SignalChunk> RawSignal => _raw;
 
     /// <summary>
     /// A tap on the signal as the windows are cut from it (EEG: after channel selection, resampling and filters; speech:
@@ -181,14 +198,14 @@ public sealed class DecodingSession
         if (band is { } b && !(b.Low < b.High && b.High < rate / 2))
             throw new PipelineException($"The band {b.Low:G}-{b.High:G} Hz does not fit a stream at {rate:G} Hz (it must rise and stay below {rate / 2:G} Hz); choose another --band.");
 
-        var preprocessing = new PreprocessingOptions
+        // Preprocessing in two steps with the raw tap between them: the channels the model reads at its rate, then the filters.
+        var conditioning = new PreprocessingOptions
         {
             Channels = model is not null || options.Channels is not null ? channels : null,
             ResampleTo = options.ResampleTo,
-            NotchHz = notch,
-            Band = band,
         };
-        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, PhaseSeconds = options.PhaseSeconds, Session = options.Session };
+        var filtering = new PreprocessingOptions { NotchHz = notch, Band = band };
+        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, Session = options.Session };
         var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = options.BlockWhenFull };
         // Trials: each cue's epoch [cue + tmin, cue + tmin + window) is cut from the same preprocessed stream as the
         // sliding windows (after them, chunk by chunk), aligned and classified: the session's trial accuracy.
@@ -221,8 +238,8 @@ public sealed class DecodingSession
                     classifyTrials(a.Where(static x => x.Label is not null))));
         }
         Func<IObservable<SignalChunk>, IObservable<Marker>, IObservable<Window>> windowing = trials is null
-            ? (c, _) => c.Preprocess(preprocessing).Do(session!._filtered).SlidingWindows(windows)
-            : (c, markers) => c.Preprocess(preprocessing).Do(session!._filtered).Publish(p => Observable.Merge(p.SlidingWindows(windows), p.EventLockedEpochs(markers, trials)));
+            ? (c, _) => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).SlidingWindows(windows)
+            : (c, markers) => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).Publish(p => Observable.Merge(p.SlidingWindows(windows), p.EventLockedEpochs(markers, trials)));
         session = new DecodingSession(options.Session, stream, windowing, classifying,
             (IBatchedModel?)shared?.Model ?? model, shared is null, decisions, accuracy)
         {
@@ -235,7 +252,8 @@ public sealed class DecodingSession
             OnlineAlignment = online,
             TrialEpochs = trials,
         };
-        session._preprocessing = preprocessing;
+        session._conditioning = conditioning;
+        session._filtering = filtering;
         session._slidingWindows = windows;
         session._eegModel = model;
         return session;
@@ -263,7 +281,7 @@ public sealed class DecodingSession
         Func<IObservable<Window>, IObservable<Prediction>> classifying = shared is null
             ? w => w.Classify(model, classify)
             : w => w.Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, (c, _) => c.Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
+        session = new DecodingSession(options.Session, stream, (c, _) => c.Do(session!._raw).Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
         {
             Rate = SpeechAudio.Rate,
             Channels = stream.ChannelLabels,
@@ -295,11 +313,11 @@ public sealed class DecodingSession
         if (Volatile.Read(ref _used) != 0)
             throw new InvalidOperationException($"The session '{Name}' is decoding already; calibrate it before it starts.");
         var card = _eegModel.Card;
-        var preprocessing = _preprocessing! with { ResampleTo = Rate };
-        preprocessing.Check(stream);
+        var conditioning = _conditioning! with { ResampleTo = Rate };
+        conditioning.Check(stream);
         _eegModel.CheckStream(stream.WithRate(Rate), WindowSamples, MissingChannels);
         var accumulated = new OnlineEuclideanAlignment(card.Channels.Count);
-        calibration.Chunks().Preprocess(preprocessing).SlidingWindows(_slidingWindows! with { Session = Name + "/calibration" })
+        calibration.Chunks().Preprocess(conditioning).Preprocess(_filtering!).SlidingWindows(_slidingWindows! with { Session = Name + "/calibration" })
             .Do(w => accumulated.Accumulate(w.Data, w.Samples)).DefaultIfEmpty().Wait();
         if (accumulated.Accepted == 0)
             throw new PipelineException($"The calibration stream '{stream.Name}' gave no usable window of {(WindowSamples / Rate).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s ({(accumulated.Skipped > 0 ? $"{accumulated.Skipped} held NaN or infinite values" : "it is shorter than one window")}); record a longer calibration run.");
@@ -335,8 +353,8 @@ public sealed class DecodingSession
                     .Do(static _ => { }, gaps.OnError, gaps.OnCompleted);
                 // Trial epochs (Label set) travel with the sliding windows but are counted, timed and decided apart.
                 var windows = _windowing(chunks, events.Markers())
-                    .Do(w => { if (w.Label is null) _windows++; })
-                    .SkipNonFinite(w => { if (w.Label is null) _skipped++; else _skippedTrials++; });
+                    .Do(w => { if (w.Label is null) Volatile.Write(ref _windows, _windows + 1); })
+                    .SkipNonFinite(w => { if (w.Label is null) Volatile.Write(ref _skipped, _skipped + 1); else _skippedTrials++; });
                 var predictions = _classifying(_timedModel is not null || Model is null ? Timed(windows) : windows)
                     .AfterEach((p, _) => { if (!p.IsTrial) _latency.AddSince(p.NewestArrivalTicks); });
                 var output = Observable.Merge(
@@ -347,7 +365,7 @@ public sealed class DecodingSession
                 if (_decisions is not null) output = output.Decide(_decisions);
                 return output.Do(e =>
                 {
-                    if (e.Kind == SessionEventKind.Command) _commands++;
+                    if (e.Kind == SessionEventKind.Command) Volatile.Write(ref _commands, _commands + 1);
                 });
             }).Concat(Observable.Defer(() =>
             {
@@ -442,7 +460,7 @@ public sealed class DecodingSession
         Volatile.Write(ref _lastChunkTicks, c.ArrivalTicks);
         if (double.IsNaN(_firstTime)) _firstTime = c.FirstTimestamp;
         _lastTime = c.LastTimestamp;
-        _frames += c.Frames;
+        Volatile.Write(ref _frames, _frames + c.Frames);
     }
 
     // The session's own time per window (window complete → prediction and command through the sinks), minus the model's run.

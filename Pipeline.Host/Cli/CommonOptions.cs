@@ -72,8 +72,8 @@ internal static class CommonOptions
     {
         public Option<int> Smooth { get; } = new("--smooth") { Description = "Smooth over the last k windows before deciding.", DefaultValueFactory = _ => 4 };
         public Option<string> Vote { get; } = new("--vote") { Description = "How the k windows are combined: mean (of probabilities) or majority.", DefaultValueFactory = _ => "mean" };
-        public Option<double> Threshold { get; } = new("--threshold") { Description = "Smoothed confidence needed for a command (0..1).", DefaultValueFactory = _ => 0.6 };
-        public Option<double> Refractory { get; } = new("--refractory") { Description = "Seconds after a command during which no other command is sent.", DefaultValueFactory = _ => 1.0 };
+        public Option<double> Threshold { get; } = new("--threshold") { Description = "Smoothed confidence needed for a command (0..1; default 0.6, for a WAV file's keywords 0.5).", DefaultValueFactory = _ => 0.6 };
+        public Option<double> Refractory { get; } = new("--refractory") { Description = "Seconds after a command during which no other command is sent (default 1, for a WAV file's keywords 0.3).", DefaultValueFactory = _ => 1.0 };
         public Option<string?> Rest { get; } = new("--rest") { Description = "A class that never sends a command (e.g. rest)." };
 
         public void AddTo(System.CommandLine.Command command)

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Pipeline.Host.Service;
 
@@ -17,6 +19,30 @@ internal sealed class ApiKeyCheck(string key)
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? ""), hash);
         return CryptographicOperations.FixedTimeEquals(hash, _expected) && presented is not null;
+    }
+
+    /// <summary>
+    /// Makes every request present <paramref name="key"/> (X-Api-Key or Authorization: Bearer), except those
+    /// <paramref name="isPublic"/> lets through (the dashboard's static files, which hold no data); others get 401.
+    /// </summary>
+    public static void Require(IApplicationBuilder app, string key, Func<HttpRequest, bool> isPublic)
+    {
+        var check = new ApiKeyCheck(key);
+        app.Use(async (context, next) =>
+        {
+            if (!isPublic(context.Request))
+            {
+                var presented = Presented(context.Request.Headers["X-Api-Key"], context.Request.Headers.Authorization);
+                if (!check.Matches(presented))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await context.Response.WriteAsJsonAsync(new { error = "missing or wrong API key (send X-Api-Key or Authorization: Bearer)" }).ConfigureAwait(false);
+                    return;
+                }
+            }
+            await next(context).ConfigureAwait(false);
+        });
     }
 
     /// <summary>The key a request presents: the <c>X-Api-Key</c> header, else <c>Authorization: Bearer</c>.</summary>

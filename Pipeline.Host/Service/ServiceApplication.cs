@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Pipeline.Host.Dashboard;
 
 namespace Pipeline.Host.Service;
 
@@ -14,6 +16,9 @@ namespace Pipeline.Host.Service;
 /// </summary>
 internal static class ServiceApplication
 {
+    /// <summary>The service's name in OpenTelemetry's resource (Prometheus: <c>target_info{service_name="pipeline"}</c>).</summary>
+    public const string ServiceName = "pipeline";
+
     /// <summary>The whole process may take this long to stop after SIGTERM (sessions get <see cref="SessionHost.StopTimeout"/>).</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4.5);
 
@@ -37,10 +42,10 @@ internal static class ServiceApplication
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SessionHost>());
         builder.Services.AddSingleton<ServiceMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(ServiceMetrics.MeterName).AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(ServiceApplication).Assembly.GetName().Version?.ToString())).WithMetrics(m => m.AddMeter(ServiceMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
         var host = app.Services.GetRequiredService<SessionHost>();
@@ -61,23 +66,10 @@ internal static class ServiceApplication
                 await context.Response.WriteAsJsonAsync(new { error = "internal error; see the service log" }).ConfigureAwait(false);
             }
         });
-        if (!string.IsNullOrEmpty(config.Http.ApiKey))
-        {
-            var check = new ApiKeyCheck(config.Http.ApiKey);
-            app.Use(async (context, next) =>
-            {
-                var presented = ApiKeyCheck.Presented(context.Request.Headers["X-Api-Key"], context.Request.Headers.Authorization);
-                if (!check.Matches(presented))
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    context.Response.Headers.WWWAuthenticate = "Bearer";
-                    await context.Response.WriteAsJsonAsync(new { error = "missing or wrong API key (send X-Api-Key or Authorization: Bearer)" }).ConfigureAwait(false);
-                    return;
-                }
-                await next(context).ConfigureAwait(false);
-            });
-        }
+        // The same key guards the API and the dashboard's data; the page's own files are public (they hold no data).
+        if (!string.IsNullOrEmpty(config.Http.ApiKey)) ApiKeyCheck.Require(app, config.Http.ApiKey, DashboardEndpoints.IsPublic);
         ServiceEndpoints.Map(app, host);
+        DashboardEndpoints.Map(app, new ServiceDashboard(host));
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

@@ -25,7 +25,11 @@ internal static partial class ServiceConfigurationValidator
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    /// <summary>The most sessions one service runs (each has its threads, outlets and files; the shutdown promise holds up to here).</summary>
+    public const int MaxSessions = 64;
+
+    // An id names files ({id} in recording paths): it starts with a letter or digit, so '.', '..' and hidden names are out.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex IdPattern();
 
     /// <summary>Every problem of <paramref name="config"/>; relative paths are taken from <paramref name="baseDirectory"/>.</summary>
@@ -34,6 +38,8 @@ internal static partial class ServiceConfigurationValidator
         var errors = new List<ConfigurationError>();
         ValidateHttp(config.Http, errors);
         if (config.Sessions.Count == 0) errors.Add(new("sessions", "no sessions are configured; add at least one"));
+        if (config.Sessions.Count > MaxSessions) errors.Add(new("sessions", $"{config.Sessions.Count} sessions are more than the {MaxSessions} one service runs; split them over several services"));
+        var models = new Dictionary<string, string>(StringComparer.Ordinal);
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < config.Sessions.Count; i++)
@@ -42,10 +48,18 @@ internal static partial class ServiceConfigurationValidator
             var s = config.Sessions[i];
             if (s is null) { errors.Add(new(p, "null; write a session object")); continue; }
             if (string.IsNullOrWhiteSpace(s.Id)) errors.Add(new($"{p}.id", "missing; give each session a unique id"));
-            else if (!IdPattern().IsMatch(s.Id)) errors.Add(new($"{p}.id", $"'{s.Id}' is not a valid id (1-64 letters, digits, '-', '_', '.')"));
+            else if (!IdPattern().IsMatch(s.Id)) errors.Add(new($"{p}.id", $"'{s.Id}' is not a valid id (1-64 letters, digits, '-', '_', '.', starting with a letter or digit)"));
             else if (ids.TryGetValue(s.Id, out var first)) errors.Add(new($"{p}.id", $"duplicate session id '{s.Id}' (also sessions[{first}].id)"));
             else ids[s.Id] = i;
-            ValidateSession(p, s, baseDirectory, errors, outputs);
+            try
+            {
+                ValidateSession(p, s, baseDirectory, errors, outputs, models);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A reader or a model that fails in a way nobody foresaw is still a problem of this session, not a crash.
+                errors.Add(new(p, UserError.Describe(e) ?? $"could not be checked ({e.GetType().Name}: {e.Message})"));
+            }
         }
         return errors;
     }
@@ -62,7 +76,7 @@ internal static partial class ServiceConfigurationValidator
         {
             switch (IsLoopback(http.Urls[i]))
             {
-                case null: errors.Add(new($"http.urls[{i}]", $"'{http.Urls[i]}' is not an http URL such as {HttpConfiguration.DefaultUrl}")); break;
+                case null: errors.Add(new($"http.urls[{i}]", $"'{http.Urls[i]}' is not an http URL with a port of 1-65535 and a plain address, such as {HttpConfiguration.DefaultUrl} (https: put a reverse proxy in front)")); break;
                 case false: exposed = true; break;
             }
         }
@@ -85,17 +99,20 @@ internal static partial class ServiceConfigurationValidator
             return null;
         }
         if (address.IsUnixPipe) return true;
-        if (address.Scheme is not ("http" or "https") || string.IsNullOrEmpty(address.Host)) return null;
+        // https needs a certificate this service does not configure: put a reverse proxy in front instead.
+        if (address.Scheme is not "http" || string.IsNullOrEmpty(address.Host) || address.Port is < 0 or > 65535) return null;
         var host = address.Host.Trim('[', ']');
+        // An IPv4 address written as IPv6 (::ffff:127.0.0.1) binds differently on each system: ask for the plain form.
+        if (IPAddress.TryParse(host, out var mapped) && mapped.IsIPv4MappedToIPv6) return null;
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
         return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
     }
 
-    private static void ValidateSession(string p, SessionConfiguration s, string baseDirectory, List<ConfigurationError> errors, Dictionary<string, string> outputs)
+    private static void ValidateSession(string p, SessionConfiguration s, string baseDirectory, List<ConfigurationError> errors, Dictionary<string, string> outputs, Dictionary<string, string> models)
     {
         var id = s.Id ?? "";
         var stream = ValidateSource($"{p}.source", s.Source, baseDirectory, id, errors);
-        var card = ValidateModel($"{p}.model", s.Model, baseDirectory, errors);
+        var card = ValidateModel($"{p}.model", s.Model, baseDirectory, errors, models);
         var pre = s.Preprocessing ?? new();
         if (pre.Band is { } band && !(band.Count == 2 && band[0] >= 0 && band[1] > band[0]))
             errors.Add(new($"{p}.preprocessing.band", "give two frequencies, low then high, e.g. [8, 30]"));
@@ -107,6 +124,7 @@ internal static partial class ServiceConfigurationValidator
 
         var d = s.Decisions ?? new();
         if (d.Smooth is { } smooth && smooth < 1) errors.Add(new($"{p}.decisions.smooth", "must be at least 1 (1: no smoothing)"));
+        else if (d.Smooth > Core.Decisions.DecisionOptions.MaxWindowCount) errors.Add(new($"{p}.decisions.smooth", $"must be at most {Core.Decisions.DecisionOptions.MaxWindowCount} windows"));
         if (d.Vote is not ("mean" or "majority")) errors.Add(new($"{p}.decisions.vote", $"unknown vote '{d.Vote}' (expected mean or majority)"));
         if (d.Threshold is { } threshold && !(threshold >= 0 && threshold <= 1)) errors.Add(new($"{p}.decisions.threshold", "must be between 0 and 1"));
         if (d.Refractory is { } refractory && !(refractory >= 0)) errors.Add(new($"{p}.decisions.refractory", "must not be negative"));
@@ -210,11 +228,16 @@ internal static partial class ServiceConfigurationValidator
         try
         {
             if (string.IsNullOrWhiteSpace(text)) throw new PipelineException("empty; give e.g. type=EEG");
-            LslQuery.Parse(text);
+            // The query goes to every peer as XPath: one that does not compile would only fail (silently) at run time.
+            System.Xml.XPath.XPathExpression.Compile(LslQuery.Parse(text));
         }
         catch (PipelineException e)
         {
             errors.Add(new(p, e.Message));
+        }
+        catch (System.Xml.XPath.XPathException e)
+        {
+            errors.Add(new(p, $"'{text}' is not a valid LSL query ({e.Message.TrimEnd('.')}); write key=value terms such as type=EEG, or an XPath predicate such as name='Amp' and type='EEG'"));
         }
     }
 
@@ -245,7 +268,7 @@ internal static partial class ServiceConfigurationValidator
         }
     }
 
-    private static ModelCard? ValidateModel(string p, ModelConfiguration? model, string baseDirectory, List<ConfigurationError> errors)
+    private static ModelCard? ValidateModel(string p, ModelConfiguration? model, string baseDirectory, List<ConfigurationError> errors, Dictionary<string, string> models)
     {
         if (model is null) return null;
         try { ServiceSourceOptions.Device(model.Device); }
@@ -255,15 +278,36 @@ internal static partial class ServiceConfigurationValidator
         if (!File.Exists(path)) { errors.Add(new($"{p}.path", "file not found")); return null; }
         var cardPath = ModelCard.PathFor(path);
         if (!File.Exists(cardPath)) { errors.Add(new($"{p}.path", $"the model card '{Path.GetFileName(cardPath)}' is missing next to the model")); return null; }
+        ModelCard card;
         try
         {
-            return ModelCard.Load(cardPath);
+            card = ModelCard.Load(cardPath);
         }
         catch (PipelineException e)
         {
             errors.Add(new($"{p}.path", e.Message));
             return null;
         }
+        // Load each EEG model once, as a session would (a corrupt file, a card that does not match the network): the
+        // problem is found now, not after the service started. Speech models are a head and an upstream, checked at start.
+        if (!ServiceSourceOptions.IsSpeechModel(card))
+        {
+            if (!models.TryGetValue(path, out var problem))
+            {
+                problem = "";
+                try
+                {
+                    using var runner = ModelRunner.Load(path, new ModelRunnerOptions { Device = ExecutionDevice.Cpu });
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    problem = UserError.Describe(e) ?? $"'{Path.GetFileName(path)}' cannot be loaded as an ONNX model ({e.Message.Split('\n')[0].TrimEnd('.')}); replace it with the exported file";
+                }
+                models[path] = problem;
+            }
+            if (problem.Length > 0) errors.Add(new($"{p}.path", problem));
+        }
+        return card;
     }
 
     /// <summary>An audio source (a microphone or a WAV file) needs a speech keyword model and the VAD.</summary>
@@ -327,11 +371,23 @@ internal static partial class ServiceConfigurationValidator
         if (path is null) return;
         if (string.IsNullOrWhiteSpace(path)) { errors.Add(new(p, "empty; give a file path or leave it out")); return; }
         var full = ServicePaths.Resolve(baseDirectory, path);
-        var dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
+        if (ServicePaths.IsKernelFileSystem(full))
         {
-            errors.Add(new(p, $"the folder of '{shown ?? path}' does not exist; create it first"));
+            errors.Add(new(p, $"'{shown ?? path}' is under /proc, /sys or /dev, which hold no files; choose a folder on a disk"));
             return;
+        }
+        // A missing folder is created when the session starts; it only has to be creatable: its nearest existing
+        // parent is a folder, not a file.
+        var dir = Path.GetDirectoryName(full);
+        var existing = dir;
+        while (existing is not null && !Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                errors.Add(new(p, $"the folder of '{shown ?? path}' cannot be created: '{existing}' is a file"));
+                return;
+            }
+            existing = Path.GetDirectoryName(existing);
         }
         if (Directory.Exists(full)) { errors.Add(new(p, $"'{shown ?? path}' is a folder; give a file path")); return; }
         if (outputs.TryGetValue(full, out var other)) errors.Add(new(p, $"'{shown ?? path}' is also written by {other}; give each output its own file"));

@@ -32,7 +32,9 @@ internal static class ServiceEndpoints
     private static IResult Health(SessionHost host)
     {
         var ready = host.Ready;
-        return Results.Json(new { live = true, ready, sessions = host.Sessions.ToDictionary(s => s.Id, s => Name(s.State)) },
+        // A failed session says why right here, so a probe's log shows the cause without a second request.
+        var failures = host.Sessions.Where(s => s.State == SessionState.Failed).ToDictionary(s => s.Id, s => s.Reason);
+        return Results.Json(new { live = true, ready, sessions = host.Sessions.ToDictionary(s => s.Id, s => Name(s.State)), failures },
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

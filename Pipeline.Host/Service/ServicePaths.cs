@@ -12,4 +12,8 @@ internal static class ServicePaths
     public static string Expand(string template, string sessionId, DateTime startUtc) =>
         template.Replace("{id}", sessionId, StringComparison.Ordinal)
             .Replace("{start}", startUtc.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    /// <summary>True under /proc, /sys or /dev (except /dev/null): places that hold no files to record into.</summary>
+    public static bool IsKernelFileSystem(string fullPath) =>
+        fullPath != "/dev/null" && (fullPath.StartsWith("/proc/", StringComparison.Ordinal) || fullPath.StartsWith("/sys/", StringComparison.Ordinal) || fullPath.StartsWith("/dev/", StringComparison.Ordinal));
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -56,6 +57,10 @@ internal sealed class ServiceSession
     public double NominalRate { get; private set; }
     /// <summary>When the current run started (UTC), or null.</summary>
     public DateTime? StartedUtc { get; private set; }
+    /// <summary>The live view of the current (or last) run: its monitor and what it runs; null before the first run decodes.</summary>
+    public LiveSession? Live { get; private set; }
+    /// <summary>Where each window's latency is recorded for Prometheus (set by the metrics before the sessions start), or null.</summary>
+    public System.Diagnostics.Metrics.Histogram<double>? LatencyHistogram { get; set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
     public long Drops => _decoder?.Drops ?? 0;
     /// <summary>Windows that online alignment aligned with its last good matrix (no usable reference yet); 0 without online alignment.</summary>
@@ -71,7 +76,7 @@ internal sealed class ServiceSession
             if (_state is SessionState.Starting or SessionState.Running or SessionState.Stopping) return false;
             Wanted = true;
             Reason = null;
-            Counters = new SessionCounters();
+            Counters = new SessionCounters(LatencyHistogram, Id);
             StartedUtc = DateTime.UtcNow;
             _cancel = new CancellationTokenSource();
             SetState(SessionState.Starting, null);
@@ -123,9 +128,16 @@ internal sealed class ServiceSession
             if (_config.Recording?.Xdf is { } xdf)
             {
                 RecordingPath = ServicePaths.Expand(xdf, Id, StartedUtc ?? DateTime.UtcNow);
-                recorder = new XdfRecorderSink(ServicePaths.Resolve(_baseDirectory, RecordingPath), source.Description, new XdfRecorderOptions { Session = Id });
+                var recordingFile = ServicePaths.Resolve(_baseDirectory, RecordingPath);
+                if (Path.GetDirectoryName(recordingFile) is { Length: > 0 } folder) Directory.CreateDirectory(folder); // a fresh clone has no out/
+                recorder = new XdfRecorderSink(recordingFile, source.Description, new XdfRecorderOptions { Session = Id });
                 sinks.Add(recorder);
             }
+            // The live view's monitor (EEG and speech alike), then the counters last: latency runs until every other
+            // sink has its prediction.
+            var live = SessionMonitors.Attach(_decoder.Session);
+            sinks.Add(live.Monitor);
+            Live = live;
             sinks.Add(counters);
             // The counters and the recording tap the source's events before the session sees them.
             var events = source.Events.Do(e =>
@@ -138,7 +150,7 @@ internal sealed class ServiceSession
             Close(sinks, source);
             sinks.Clear();
             source = null;
-            if (recorder?.Error is { } werr) throw new PipelineException($"The recording '{RecordingPath}' stopped early ({werr.GetType().Name}); check the disk.");
+            recorder?.ThrowIfFailed(); // a failure while closing (the footers) is still this run's failure
             lock (_gate) SetState(cancel.IsCancellationRequested ? SessionState.Stopped : SessionState.Completed, null);
         }
         catch (Exception e)
@@ -163,8 +175,16 @@ internal sealed class ServiceSession
 
     private void Close(List<IPipelineSink> sinks, SessionSource? source)
     {
-        // Sinks first (recording footers), then the model and the source.
-        foreach (var sink in sinks) sink.Dispose();
+        // Sinks first (recording footers), then the model and the source; one that fails to close (a full disk) does
+        // not keep the others open.
+        foreach (var sink in sinks)
+        {
+            try { sink.Dispose(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PipelineException)
+            {
+                _log.LogWarning("session {Session}: closing an output failed: {Reason}", Id, UserError.Describe(e) ?? e.Message);
+            }
+        }
         _decoder?.Dispose();
         source?.Dispose();
     }

@@ -12,8 +12,9 @@ namespace Pipeline.Host.Service;
 /// the moment every other sink has its prediction) and from the source's events. Written by the session's thread
 /// only, read by HTTP and metrics threads: plain volatile counters, no locks on the session's path.
 /// </summary>
-internal sealed class SessionCounters : IPipelineSink
+internal sealed class SessionCounters(System.Diagnostics.Metrics.Histogram<double>? latencyHistogram = null, string session = "") : IPipelineSink
 {
+    private readonly KeyValuePair<string, object?> _sessionTag = new("session", session);
     private const int LatencyCapacity = 1024;
     private readonly double[] _latency = new double[LatencyCapacity];
     private long _latencyCount;
@@ -75,7 +76,9 @@ internal sealed class SessionCounters : IPipelineSink
         Volatile.Write(ref _predictions, _predictions + 1);
         if (prediction.NewestArrivalTicks != 0)
         {
-            _latency[_latencyCount % LatencyCapacity] = Stopwatch.GetElapsedTime(prediction.NewestArrivalTicks).TotalMilliseconds;
+            var ms = Stopwatch.GetElapsedTime(prediction.NewestArrivalTicks).TotalMilliseconds;
+            _latency[_latencyCount % LatencyCapacity] = ms;
+            latencyHistogram?.Record(ms / 1000, _sessionTag);
             Volatile.Write(ref _latencyCount, _latencyCount + 1);
         }
     }

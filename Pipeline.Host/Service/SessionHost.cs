@@ -14,11 +14,14 @@ internal sealed class SessionHost : IHostedService, IDisposable
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(4);
 
     private readonly ILogger _log;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private CancellationTokenRegistration _started;
     private Timer? _rates;
 
     /// <summary>Creates the sessions (nothing starts before <see cref="StartAsync"/>).</summary>
-    public SessionHost(ServiceConfiguration config, string baseDirectory, ILoggerFactory logs)
+    public SessionHost(ServiceConfiguration config, string baseDirectory, ILoggerFactory logs, IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _log = logs.CreateLogger("Pipeline.Service");
         var sessionLog = logs.CreateLogger("Pipeline.Session");
         // Sessions started together share this machine's clock: their windows are staggered over the hop.
@@ -38,16 +41,25 @@ internal sealed class SessionHost : IHostedService, IDisposable
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // The sessions start once the HTTP server listens (ApplicationStarted): a port in use then ends the service
+        // before any session opened a source or created a file.
+        if (_lifetime is null) StartSessions();
+        else _started = _lifetime.ApplicationStarted.Register(StartSessions);
+        return Task.CompletedTask;
+    }
+
+    private void StartSessions()
+    {
         var enabled = Sessions.Where(s => s.Configuration.Enabled).ToList();
         _log.LogInformation("starting {Count} of {Total} sessions", enabled.Count, Sessions.Count);
         foreach (var s in enabled) s.Start();
         _rates = new Timer(_ => { foreach (var s in Sessions) s.Counters.SampleRate(); }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _started.Dispose();
         _rates?.Dispose();
         var stops = Sessions.Select(s => Task.Run(() =>
         {
@@ -64,5 +76,9 @@ internal sealed class SessionHost : IHostedService, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _rates?.Dispose();
+    public void Dispose()
+    {
+        _started.Dispose();
+        _rates?.Dispose();
+    }
 }

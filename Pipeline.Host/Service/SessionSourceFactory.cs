@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reactive.Concurrency;
 using Pipeline.Core.Signals;
 using Pipeline.Sources.Audio;
+using Pipeline.Sinks.Lsl;
 using Pipeline.Sources.Lsl;
 using Pipeline.Sources.Replay;
 using Pipeline.Sources.Simulation;
@@ -61,10 +62,10 @@ internal static class SessionSourceFactory
     private static SessionSource OpenLsl(SourceConfiguration s)
     {
         var source = LslCuedSource.Open(
-            new LslSourceOptions(s.Name, s.Type, s.SourceId, s.Predicate is { } p ? LslQuery.Parse(p) : null, s.ResolveTimeout),
-            s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.ResolveTimeout) : null);
+            new LslSourceOptions(s.Name, s.Type, s.SourceId, s.Predicate is { } p ? LslQuery.Parse(p) : null, s.ResolveTimeout, Exclude: LslOwnOutlets.Uids),
+            s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.ResolveTimeout, Exclude: LslOwnOutlets.Uids) : null);
         var d = source.Description;
-        return new SessionSource(d, source, $"lsl '{d.Name}' ({d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz){(source.Cues is { } cues ? $" with cues from '{cues.Description.Name}'" : "")}", source);
+        return new SessionSource(d, source, $"lsl {Verbs.RunVerb.Identify(source.Signal.Info)}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz{(source.Cues is { } cues ? $", with cues from {Verbs.RunVerb.Identify(cues.Info)}" : "")}", source);
     }
 
     private static SessionSource OpenMicrophone(SourceConfiguration s, string sessionId)

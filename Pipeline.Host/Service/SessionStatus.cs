@@ -28,6 +28,8 @@ internal sealed record SessionStatus
     /// <summary>Cued trials classified (each trial's cue-locked epoch), and the fraction classified as cued (null before any).</summary>
     public long Trials { get; init; }
     public double? TrialAccuracy { get; init; }
+    /// <summary>Every decoded channel's quality over its last second (flat, railed, line-noise, excessive-amplitude), once measured.</summary>
+    public IReadOnlyList<Dashboard.ChannelQualityView>? Quality { get; init; }
 
     /// <summary>The status of <paramref name="s"/> now.</summary>
     public static SessionStatus Of(ServiceSession s)
@@ -58,6 +60,7 @@ internal sealed record SessionStatus
             Guarded = s.Guarded,
             Trials = c.Trials,
             TrialAccuracy = c.Trials > 0 ? Math.Round((double)c.CorrectTrials / c.Trials, 4) : null,
+            Quality = s.Live?.Monitor.Quality is { Blocks: > 0 } q ? [.. q.Snapshot().Select(Dashboard.ChannelQualityView.Of)] : null,
         };
     }
 }

@@ -5,6 +5,7 @@ using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sources.Audio;
@@ -39,9 +40,10 @@ internal static class ListenVerb
         var vadThreshold = new Option<float>("--vad-threshold") { Description = "Speech probability that starts a segment.", DefaultValueFactory = _ => 0.5f };
         var threshold = new Option<double>("--threshold") { Description = "Class probability needed for a command.", DefaultValueFactory = _ => 0.5 };
         var refractory = new Option<double>("--refractory") { Description = "Seconds after a command in which no other is emitted.", DefaultValueFactory = _ => 0.3 };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
+        var dashboard = DashboardOption.Create();
         var compute = new Option<string>("--compute") { Description = "Where the models run: cpu, cuda or auto (cuda when it works, else cpu; says which).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("listen", """
             Spoken commands: microphone (PulseAudio/PipeWire on Linux, wave-in on Windows) or a WAV file → 16 kHz →
@@ -52,8 +54,9 @@ internal static class ListenVerb
               pipeline listen --model models/ssl/kws-hconv.onnx
               pipeline listen --model models/ssl/kws-ws.onnx --device vmic --duration 30
               pipeline listen --model models/ssl/kws-hconv.onnx --file words.wav
+              pipeline listen --model models/ssl/kws-hconv.onnx --dashboard      (a live page: voice activity, segments, labels)
               pipeline replay words.wav --model models/ssl/kws-ws.onnx --fast        (the same, as a replay)
-            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute };
+            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute, dashboard };
         command.SetAction(parse => UserError.Run(() => Execute(new ListenRequest
         {
             ModelPath = parse.GetValue(model)!,
@@ -70,6 +73,7 @@ internal static class ListenVerb
             JsonLinesPath = parse.GetValue(jsonl),
             Threads = parse.GetValue(threads),
             Compute = CommonOptions.ParseDevice(parse.GetValue(compute)),
+            Dashboard = DashboardOption.Parse(parse, dashboard),
         })));
         return command;
     }
@@ -93,6 +97,7 @@ internal static class ListenVerb
         public string Session { get; init; } = "listen";
         public int Threads { get; init; } = 1;
         public ExecutionDevice Compute { get; init; } = ExecutionDevice.Cpu;
+        public DashboardAddress? Dashboard { get; init; }
     }
 
     /// <summary>Loads the models and the VAD, opens the microphone or the file, runs the speech session through the batching runner.</summary>
@@ -121,6 +126,7 @@ internal static class ListenVerb
         {
             if (request.JsonLinesPath is { } j) sinks.Add(new JsonLinesSink(j));
             if (request.CsvPath is { } c) sinks.Add(new CsvSink(c));
+            using var page = request.Dashboard is { } address ? StartDashboard(address, session, sinks, request) : null;
             using var cancel = new ConsoleCancellation(request.WavPath is null ? request.Duration : null);
             session.Run(source.Events, sinks, cancel.Token);
             return 0;
@@ -129,6 +135,15 @@ internal static class ListenVerb
         {
             foreach (var s in sinks) s.Dispose();
         }
+    }
+
+    /// <summary>The speech view (voice activity, segments with their labels, latency): its monitor joins the sinks last.</summary>
+    private static DashboardServer StartDashboard(DashboardAddress address, DecodingSession session, List<IPipelineSink> sinks, ListenRequest request)
+    {
+        var live = SessionMonitors.Attach(session);
+        sinks.Add(live.Monitor);
+        var source = request.WavPath is { } wav ? Path.GetFileName(wav) : "microphone";
+        return DashboardOption.Start(address, new SingleSessionDashboard($"{request.Session} {source}", live, source));
     }
 
     /// <summary>The microphone, or the WAV file replayed (paced like a microphone, or as fast as possible).</summary>

@@ -60,7 +60,7 @@ internal static class LslVerb
         var output = CommonOptions.Out("The XDF file to write.");
         output.Required = true;
         var streams = new Option<string[]>("--stream", "-s") { Description = "A stream to record, as key=value (type=EEG, name=BioSemi) or an XPath predicate; repeat for several. Default: every stream on the network.", AllowMultipleArgumentsPerToken = false };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var wait = new Option<double>("--wait") { Description = "Seconds to look for the streams.", DefaultValueFactory = _ => 5 };
         var config = LslOptions.Config();
         var command = new Command("record", """
@@ -93,9 +93,8 @@ internal static class LslVerb
             infos.AddRange(found.Where(f => infos.All(i => i.Uid != f.Uid)));
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        // SIGTERM, SIGINT and SIGHUP end the recording like its duration does: every stream's footer is written.
+        using var cancel = new ConsoleCancellation();
         XdfWriter writer;
         try
         {
@@ -111,6 +110,7 @@ internal static class LslVerb
         var events = new ConcurrentQueue<string>();
         var recorders = new List<StreamRecorder>();
         var started = Stopwatch.StartNew();
+        IOException? failure = null;
         try
         {
             uint id = 1;
@@ -119,15 +119,15 @@ internal static class LslVerb
                 Markup.Escape(string.Join(", ", recorders.Select(r => $"'{r.Name}'"))) + (duration is null ? "; Ctrl+C to stop" : $" for {duration.Value.ToString("G", Inv)} s"));
             foreach (var r in recorders) r.Start(cancel.Token);
             // The duration counts from the moment every stream is connected and recording.
-            if (duration is { } d) cancel.CancelAfter(TimeSpan.FromSeconds(d));
+            if (duration is { } d) cancel.CancelAfter(d);
             var nextBoundary = Environment.TickCount64 + 10_000;
             void Wait(Action<string>? status)
             {
-                while (!cancel.IsCancellationRequested)
+                while (!cancel.Token.IsCancellationRequested)
                 {
                     var stop = cancel.Token.WaitHandle.WaitOne(status is null ? 500 : 250);
                     while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
-                    if (stop) break;
+                    if (stop || recorders.Any(r => r.WriteError is not null)) break; // a full disk ends the recording at once
                     status?.Invoke(StatusLine(recorders, started.Elapsed));
                     if (Environment.TickCount64 >= nextBoundary)
                     {
@@ -144,12 +144,21 @@ internal static class LslVerb
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             cancel.Cancel();
             foreach (var r in recorders) r.Dispose();
-            foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
-            writer.Dispose();
+            try
+            {
+                if (recorders.All(r => r.WriteError is null))
+                    foreach (var r in recorders) writer.WriteStreamFooter(r.Id);
+                writer.Dispose();
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
         }
+        if ((failure ?? recorders.Select(r => r.WriteError).FirstOrDefault(e => e is not null)) is { } io)
+            throw new PipelineException($"The recording '{path}' could not be written ({io.Message.Replace($" : '{Path.GetFullPath(path)}'", "", StringComparison.Ordinal).TrimEnd('.')}); it is readable up to the failure; free some space or record elsewhere with --out.", io);
         while (events.TryDequeue(out var line)) AnsiConsole.MarkupLine(line);
         foreach (var r in recorders)
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(Inv, $"  '{r.Name}': {r.Samples} samples, {r.Outages} outage(s), {r.Recoveries} recovered")));
@@ -195,6 +204,8 @@ internal static class LslVerb
         public string Name => _info.Name;
         public long Samples => Interlocked.Read(ref _samples);
         public int Outages => _inlet.OutageCount;
+        /// <summary>The write error that stopped this stream's recording, or null.</summary>
+        public IOException? WriteError { get; private set; }
         public int Recoveries => _inlet.RecoveryCount;
 
         public void Start(CancellationToken cancel)
@@ -245,6 +256,11 @@ internal static class LslVerb
             catch (Exception e) when (e is LslException or TimeoutException or ObjectDisposedException)
             {
                 AnsiConsole.MarkupLine($"[yellow]warning:[/] stream '{Markup.Escape(Name)}' stopped recording: {Markup.Escape(e.Message)}");
+            }
+            catch (IOException e)
+            {
+                // A full disk: the writer cut the file back to its last whole chunk; the verb ends with one sentence.
+                WriteError = e;
             }
         }
 

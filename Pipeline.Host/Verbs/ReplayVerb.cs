@@ -8,6 +8,7 @@ using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
 using Pipeline.Host.Sessions;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -41,11 +42,12 @@ internal static class ReplayVerb
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
         var decisions = new CommonOptions.DecisionOptionSet();
-        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier)." };
+        var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier). Timestamps start now; at speed 1 none is later than the clock when it is sent; with --speed N they keep the recording's spacing and so run ahead of the clock." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
         var cues = new CueOptionSet();
         var calibration = CommonOptions.AlignCalibration();
+        var dashboard = DashboardOption.Create();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
@@ -57,20 +59,23 @@ internal static class ReplayVerb
 
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
+              pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --dashboard   (then open the printed URL)
               pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
               pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --markers T1,T2 --classes left,right --fast
               pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --align-calibration S002R04.edf --fast --out trials.jsonl
+              pipeline replay words.wav --model models/ssl/kws-hconv.onnx --dashboard   (the speech view: voice activity, segments, labels)
             """)
-        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, calibration };
+        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard, calibration };
         decisions.AddTo(command);
         cues.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
                 throw new PipelineException("--fast and --speed contradict each other; give one of them.");
+            var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before anything opens
             if (RecordingFormats.IsWav(parse.GetValue(file)!))
             {
                 // Speech: the same path as 'pipeline listen --file', paced like a microphone unless --fast.
@@ -81,8 +86,15 @@ internal static class ReplayVerb
                 if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
                 if (cues.Parse(parse) is not null || parse.GetValue(calibration) is not null)
                     throw new PipelineException("--markers/--marker/--classes and --align-calibration are for EEG models (cued trials, online alignment); a WAV file has neither.");
+                // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
+                Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
+                if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --out, --csv, --threshold, --refractory and --device.");
+                var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
+                    Threshold = parse.GetResult(decisions.Threshold) is { Implicit: false } ? parse.GetValue(decisions.Threshold) : speech.Threshold,
+                    Refractory = parse.GetResult(decisions.Refractory) is { Implicit: false } ? parse.GetValue(decisions.Refractory) : speech.Refractory,
                     ModelPath = speechModel,
                     WavPath = parse.GetValue(file),
                     Paced = !parse.GetValue(fast),
@@ -90,12 +102,14 @@ internal static class ReplayVerb
                     CsvPath = parse.GetValue(csv),
                     Session = "replay",
                     Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
+                    Dashboard = pageAddress,
                 });
             }
             if (parse.GetValue(toLsl))
             {
                 if (parse.GetValue(fast)) throw new PipelineException("--to-lsl plays at the recording's pace (or --speed N); --fast cannot be used with it.");
                 if (parse.GetValue(model) is not null) throw new PipelineException("--to-lsl only publishes the recording; decode it in another process with pipeline run --lsl ... --model ....");
+                if (pageAddress is not null) throw new PipelineException("--to-lsl only publishes the recording; watch it live where it is decoded (pipeline run --lsl ... --dashboard).");
                 return PublishToLsl(parse.GetValue(file)!, new ReplayOptions { Speed = parse.GetValue(speed) ?? 1, ChunkFrames = parse.GetValue(chunk), Stream = parse.GetValue(stream) },
                     parse.GetValue(waitConsumers), LslOptions.Load(parse.GetValue(lslConfig)));
             }
@@ -127,6 +141,7 @@ internal static class ReplayVerb
                 JsonLinesPath = parse.GetValue(outJsonl),
                 CsvPath = parse.GetValue(csv),
                 Quiet = parse.GetValue(quiet),
+                Dashboard = pageAddress,
             });
         }));
         return command;
@@ -144,6 +159,7 @@ internal static class ReplayVerb
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
+        public DashboardAddress? Dashboard { get; init; }
     }
 
     /// <summary>Publishes a recording on LSL at its own pace until it ends (or Ctrl+C).</summary>
@@ -151,7 +167,7 @@ internal static class ReplayVerb
     {
         using var recording = Recording.Open(path);
         var source = new ReplaySource(recording, options);
-        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config);
+        using var publisher = new LslSourcePublisher(source.Description, recording.Markers.Count > 0, options.ChunkFramesFor(source.Description), config, options.Speed);
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
@@ -203,6 +219,7 @@ internal static class ReplayVerb
                 else if (recording.CueMarkers.Count > 0)
                     console.MarkupLine($"[yellow]note:[/] none of the model's cue markers ({Markup.Escape(string.Join(", ", accuracy.CueMarkers.Order(StringComparer.Ordinal).Select(m => $"'{m}'")))}) occurs in this recording, so there is no accuracy; map its markers with --markers ... --classes ... (its cue markers: {Markup.Escape(string.Join(", ", recording.CueMarkers.Select(m => m.Text).Distinct().Order(StringComparer.Ordinal).Take(10).Select(m => $"'{m}'")))})");
             }
+            using var page = request.Dashboard is { } address ? StartDashboard(address, session, sinks, request.Path, stream.Description) : null;
 
             using var cancel = new ConsoleCancellation();
             session.Run(source, sinks, cancel.Token);
@@ -212,5 +229,14 @@ internal static class ReplayVerb
         {
             foreach (var s in sinks) s.Dispose();
         }
+    }
+
+    /// <summary>The live page of the replay: its monitor joins the sinks last, so its latency includes theirs.</summary>
+    private static DashboardServer StartDashboard(DashboardAddress address, DecodingSession session, List<IPipelineSink> sinks, string path, StreamDescription stream)
+    {
+        var live = SessionMonitors.Attach(session);
+        sinks.Add(live.Monitor);
+        var file = System.IO.Path.GetFileName(path);
+        return DashboardOption.Start(address, new SingleSessionDashboard($"replay {file}", live, $"{file} ('{stream.Name}')"));
     }
 }

@@ -5,6 +5,7 @@ using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Host.Cli;
 using Pipeline.Host.Sessions;
+using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
 using Pipeline.Sinks.Lsl;
@@ -23,7 +24,7 @@ internal static class RunVerb
         var lsl = new Option<string>("--lsl") { Description = "The EEG stream, as key=value (type=EEG, name=BioSemi, source_id=...) or an XPath predicate.", Required = true };
         var markers = new Option<string?>("--markers-lsl") { Description = "A marker stream with cues (e.g. type=Markers), for online accuracy and to pass cues to the sinks." };
         var model = new Option<string>("--model", "-m") { Description = "The ONNX model with its card (.json) next to it.", Required = true };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: at Ctrl+C)." };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var idleStop = new Option<double?>("--idle-stop") { Description = "Stop when the stream has sent nothing for this many seconds (e.g. at the end of a replayed recording)." };
         var hop = new Option<double>("--hop") { Description = "Window hop in seconds.", DefaultValueFactory = _ => 0.25 };
         var notch = CommonOptions.Notch();
@@ -38,6 +39,7 @@ internal static class RunVerb
         var decisions = new CommonOptions.DecisionOptionSet();
         var cueOptions = new CueOptionSet();
         var calibration = CommonOptions.AlignCalibration();
+        var dashboard = DashboardOption.Create();
         var command = new Command("run", """
             A live session: decode an LSL EEG stream with a model until Ctrl+C, sending commands to the console,
             files and, with --to-lsl, back out over LSL. The stream is checked against the model card first (channels
@@ -51,15 +53,19 @@ internal static class RunVerb
               pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --out session.jsonl
               pipeline run --lsl type=EEG --markers-lsl type=Markers --markers T1,T2 --classes left,right --model models/dbconformer-eegmmidb-lr.onnx
               pipeline run --lsl type=EEG --model models/dbconformer-eegmmidb-lr.onnx --align-calibration calib.xdf
-            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, calibration };
+              pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --dashboard        (a live page; open the printed URL)
+            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, calibration, dashboard };
         decisions.AddTo(command);
         cueOptions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
+            var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before any stream is looked for
             var cfg = LslOptions.Load(parse.GetValue(config));
             var timeout = parse.GetValue(resolveTimeout);
             var console = AnsiConsole.Console;
             var sinks = new List<IPipelineSink>();
+            // Listening for SIGTERM/SIGINT/SIGHUP from the start: a stop while the streams are looked for ends cleanly too.
+            using var cancel = new ConsoleCancellation();
             try
             {
                 // The LSL outputs exist before the input is opened, so a consumer can connect before the first command.
@@ -69,9 +75,11 @@ internal static class RunVerb
                     sinks.Add(new LslCommandSink(config: cfg));
                     sinks.Add(new LslPredictionSink(valueNames: card.Classes, config: cfg));
                 }
+                // Never its own outlets: the command stream is of type Markers and would answer --markers-lsl type=Markers.
+                var own = LslOwnOutlets.Uids;
                 using var source = LslCuedSource.Open(
-                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg),
-                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg) : null);
+                    new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg, Exclude: own),
+                    parse.GetValue(markers) is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: timeout, Config: cfg, Exclude: own) : null);
                 var modelPath = parse.GetValue(model)!;
                 using var runner = ModelRunner.Load(modelPath, new ModelRunnerOptions { Device = CommonOptions.ParseDevice(parse.GetValue(device)) },
                     line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
@@ -88,15 +96,22 @@ internal static class RunVerb
                 sinks.Add(new ConsoleSink(new ConsoleSinkOptions(parse.GetValue(quiet) ? 0 : 2, ShowMarkers: !parse.GetValue(quiet))));
                 if (parse.GetValue(outJsonl) is { } j) sinks.Add(new JsonLinesSink(j));
                 if (parse.GetValue(csv) is { } c) sinks.Add(new CsvSink(c));
-                console.MarkupLine($"[bold]live[/] LSL stream '{Markup.Escape(source.Description.Name)}' ({source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz)" +
-                    (source.Cues is { } cues ? $" with cues from '{Markup.Escape(cues.Description.Name)}'" : "") +
+                // Which streams were taken, so a wrong match (another program's stream of the same type) shows at once.
+                console.MarkupLine($"[bold]live[/] LSL stream {Markup.Escape(Identify(source.Signal.Info))}, {source.Description.ChannelCount} channels at {source.Description.NominalRate.ToString("G", Inv)} Hz" +
+                    (source.Cues is { } cues ? $", with cues from {Markup.Escape(Identify(cues.Info))}" : "") +
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
                 CalibrationRecording.Describe(console, session, calibrated);
                 if (source.Cues is null && cueOptions.Parse(parse) is not null)
                     console.MarkupLine("[yellow]note:[/] --markers names cue markers, but no marker stream was given; add --markers-lsl type=Markers to score trials");
+                // The live page's monitor is the last sink: its latency includes every other sink's time.
+                var live = pageAddress is null ? null : SessionMonitors.Attach(session);
+                if (live is not null) sinks.Add(live.Monitor);
+                using var page = pageAddress is { } address && live is not null
+                    ? DashboardOption.Start(address, new SingleSessionDashboard($"run {source.Description.Name}", live, $"LSL '{source.Description.Name}'"))
+                    : null;
 
-                using var cancel = new ConsoleCancellation(parse.GetValue(duration));
+                if (parse.GetValue(duration) is { } seconds) cancel.CancelAfter(seconds);
                 using var idle = parse.GetValue(idleStop) is { } quietFor
                     ? new Timer(_ =>
                     {
@@ -122,4 +137,8 @@ internal static class RunVerb
         }));
         return command;
     }
+
+    /// <summary>A stream as a user tells it apart from others: name, type, source id and host.</summary>
+    internal static string Identify(Pipeline.Lsl.StreamInfo info) =>
+        $"'{info.Name}' (type {info.Type}, source id '{info.SourceId}' on {info.Hostname})";
 }

@@ -21,10 +21,11 @@ internal static class ServeVerb
             HTTP (default http://127.0.0.1:8740; a non-loopback address needs http.apiKey):
               GET /health, /health/live, /health/ready    liveness and readiness (200 or 503)
               GET /status                                 per session: state, input rate, windows, drops, latency
-              GET /metrics                                Prometheus (OpenTelemetry)
+              GET /metrics                                Prometheus (OpenTelemetry): latency histogram, counters, target_info
+              GET /                                       the live dashboard (the page asks for the API key where one is set)
               POST /sessions/{id}/start, /sessions/{id}/stop
 
-            SIGTERM or Ctrl+C stops the sources, drains, closes recordings (footers) and exits 0 within 5 s.
+            SIGTERM, SIGHUP or Ctrl+C stops the sources, drains, closes recordings (footers) and exits 0 within 5 s.
 
             Examples:
               pipeline serve --config examples/pipeline.json
@@ -52,6 +53,13 @@ internal static class ServeVerb
             return 0;
         }
         var app = ServiceApplication.Build(config!, baseDirectory);
+        // The host stops cleanly at SIGTERM, SIGINT and SIGQUIT; SIGHUP (the terminal closed) would end the process
+        // at once without footers, so it stops the service the same way.
+        using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            app.Lifetime.StopApplication();
+        });
         try
         {
             app.Run();

@@ -25,7 +25,9 @@ public sealed class XdfWriter : IDisposable
 
     /// <summary>Creates (or overwrites) an XDF file and writes its magic and FileHeader.</summary>
     public XdfWriter(string path)
-        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), leaveOpen: false)
+        // Unbuffered: every chunk is written and flushed whole anyway, and a write that fails (a full disk) leaves no
+        // buffered remainder behind, so the file can be cut back to its last whole chunk (see WriteChunk).
+        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0), leaveOpen: false)
     {
     }
 
@@ -372,11 +374,20 @@ public sealed class XdfWriter : IDisposable
         WriteVarLen(headerStream, (ulong)_content.Length + 2, _scratch);
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan((int)headerStream.Position), (ushort)tag);
         var headerLength = (int)headerStream.Position + 2;
+        var start = _stream.CanSeek ? _stream.Position : -1;
         try
         {
             _stream.Write(header, 0, headerLength);
             _stream.Write(_content.GetBuffer(), 0, (int)_content.Length);
             _stream.Flush();
+        }
+        catch (IOException) when (start >= 0)
+        {
+            // A chunk written in part (a full disk) would make the reader stop there with a damage warning: cut the
+            // file back to the last whole chunk, so it reads cleanly up to the failure.
+            try { _stream.SetLength(start); }
+            catch (IOException) { }
+            throw;
         }
         finally
         {

@@ -22,16 +22,36 @@ public sealed class CsvSink : IPipelineSink
     private IReadOnlyList<string>? _columns;
     private readonly string _path;
     private bool _headerWritten;
+    private readonly PeriodicFlush _flush;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public CsvSink(string path)
     {
         _path = path;
         _writer = new StreamWriter(FileSinkPaths.Create(path), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        // Rows reach the file at least once a second in a live run: a killed process loses at most the last second.
+        _flush = new PeriodicFlush(_writer.Flush, TimeSpan.FromSeconds(1));
     }
 
     /// <inheritdoc />
     public void OnPrediction(Prediction p)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WritePrediction(p);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WritePrediction(Prediction p)
     {
         if (!_headerWritten) WriteHeader(p.ValueNames);
         else if (_columns!.Count != p.ValueNames.Count)
@@ -62,10 +82,22 @@ public sealed class CsvSink : IPipelineSink
     /// <inheritdoc />
     public void OnCommand(Command c)
     {
-        if (!_headerWritten) WriteHeader([]);
-        WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
-        for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
-        _writer.Write('\n');
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                if (!_headerWritten) WriteHeader([]);
+                WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
+                for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
+                _writer.Write('\n');
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -75,7 +107,22 @@ public sealed class CsvSink : IPipelineSink
     public void OnGap(Gap gap) { }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary summary) => _writer.Flush();
+    public void OnCompleted(SessionSummary summary)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                _writer.Flush();
+                _flush.Flushed();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
 
     private void WriteHeader(IReadOnlyList<string> names)
     {
@@ -104,6 +151,19 @@ public sealed class CsvSink : IPipelineSink
     private static string Escape(string s) =>
         s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
+    private PipelineException WriteFailed(Exception e) =>
+        new($"The CSV file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
+
     /// <inheritdoc />
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        lock (_flush.Gate)
+        {
+            _flush.Dispose();
+            // On a full disk the last flush fails again; the handle is closed all the same, and the failure was reported at the write.
+            try { _writer.Dispose(); }
+            catch (IOException) { }
+        }
+    }
 }

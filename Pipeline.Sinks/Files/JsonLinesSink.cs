@@ -20,16 +20,38 @@ public sealed class JsonLinesSink : IPipelineSink
     private readonly byte[] _newline = "\n"u8.ToArray();
     private JsonEncodedText[] _names = [];
     private IReadOnlyList<string>? _namesSource;
+    private readonly PeriodicFlush _flush;
+    private readonly string _path;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public JsonLinesSink(string path)
     {
+        _path = path;
         _stream = FileSinkPaths.Create(path);
         _json = new Utf8JsonWriter(_stream, WriterOptions);
+        // Lines reach the file at least once a second in a live run: a killed process loses at most the last second.
+        _flush = new PeriodicFlush(_stream.Flush, TimeSpan.FromSeconds(1));
     }
 
     /// <inheritdoc />
     public void OnPrediction(Prediction p)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WritePrediction(p);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WritePrediction(Prediction p)
     {
         if (!ReferenceEquals(_namesSource, p.ValueNames))
         {
@@ -84,6 +106,23 @@ public sealed class JsonLinesSink : IPipelineSink
     /// <inheritdoc />
     public void OnCommand(Command c)
     {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteCommand(c);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WriteCommand(Command c)
+    {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "command"u8);
         _json.WriteString("session"u8, c.Session);
@@ -100,6 +139,23 @@ public sealed class JsonLinesSink : IPipelineSink
     /// <inheritdoc />
     public void OnMarker(Marker m)
     {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteMarker(m);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WriteMarker(Marker m)
+    {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "marker"u8);
         _json.WriteNumber("t"u8, m.Timestamp);
@@ -112,6 +168,23 @@ public sealed class JsonLinesSink : IPipelineSink
 
     /// <inheritdoc />
     public void OnGap(Gap g)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteGap(g);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WriteGap(Gap g)
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "gap"u8);
@@ -126,6 +199,23 @@ public sealed class JsonLinesSink : IPipelineSink
 
     /// <inheritdoc />
     public void OnCompleted(SessionSummary s)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                WriteCompleted(s);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
+    }
+
+    private void WriteCompleted(SessionSummary s)
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "summary"u8);
@@ -157,6 +247,7 @@ public sealed class JsonLinesSink : IPipelineSink
         _json.WriteEndObject();
         EndLine();
         _stream.Flush();
+        _flush.Flushed();
     }
 
     private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)
@@ -175,10 +266,21 @@ public sealed class JsonLinesSink : IPipelineSink
     private static double ElapsedMs(long ticks) =>
         ticks == 0 ? 0 : (Stopwatch.GetTimestamp() - ticks) * 1000.0 / Stopwatch.Frequency;
 
+    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
+    private PipelineException WriteFailed(Exception e) =>
+        new($"The JSON Lines file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
+
     /// <inheritdoc />
     public void Dispose()
     {
-        _json.Dispose();
-        _stream.Dispose();
+        lock (_flush.Gate)
+        {
+            _flush.Dispose();
+            // On a full disk the last flush fails again; the handle is closed all the same, and the failure was reported at the write.
+            try { _json.Dispose(); }
+            catch (IOException) { }
+            try { _stream.Dispose(); }
+            catch (IOException) { }
+        }
     }
 }

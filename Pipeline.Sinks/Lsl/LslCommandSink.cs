@@ -22,6 +22,7 @@ public sealed class LslCommandSink : IPipelineSink
         var info = new StreamInfo(streamName, "Markers", 1, LSL.IrregularRate, ChannelFormat.String,
             sourceId.Length > 0 ? sourceId : "pipeline-commands-" + streamName);
         _outlet = new StreamOutlet(info, config: config);
+        LslOwnOutlets.Add(_outlet.Info.Uid);
     }
 
     /// <summary>The outlet's stream info.</summary>
@@ -48,5 +49,9 @@ public sealed class LslCommandSink : IPipelineSink
     public void OnCompleted(SessionSummary summary) { }
 
     /// <inheritdoc />
-    public void Dispose() => _outlet.Dispose();
+    public void Dispose()
+    {
+        LslOwnOutlets.Remove(_outlet.Info.Uid);
+        _outlet.Dispose();
+    }
 }

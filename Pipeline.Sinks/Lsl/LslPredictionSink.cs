@@ -36,7 +36,9 @@ public sealed class LslPredictionSink : IPipelineSink
         if (names.Count == 0) throw new PipelineException($"LSL prediction stream '{_name}' needs at least one value name; give the model card class names.");
         var info = new StreamInfo(_name, "Predictions", names.Count, LSL.IrregularRate, ChannelFormat.Float32, _sourceId);
         info.SetChannels(names.Select(n => new ChannelDescription(n, "probability")));
-        return new StreamOutlet(info, config: _config);
+        var outlet = new StreamOutlet(info, config: _config);
+        LslOwnOutlets.Add(outlet.Info.Uid);
+        return outlet;
     }
 
     /// <inheritdoc />
@@ -62,5 +64,10 @@ public sealed class LslPredictionSink : IPipelineSink
     public void OnCompleted(SessionSummary summary) { }
 
     /// <inheritdoc />
-    public void Dispose() => _outlet?.Dispose();
+    public void Dispose()
+    {
+        if (_outlet is null) return;
+        LslOwnOutlets.Remove(_outlet.Info.Uid);
+        _outlet.Dispose();
+    }
 }

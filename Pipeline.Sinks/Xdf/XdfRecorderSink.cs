@@ -19,7 +19,9 @@ namespace Pipeline.Sinks.Xdf;
 /// The session thread only copies into buffers (one short lock per chunk, never per sample, no I/O); a writer thread
 /// moves the buffers to the file at least every <see cref="XdfRecorderOptions.FlushInterval"/>, and
 /// <see cref="XdfWriter"/> flushes each chunk, so after a crash the file opens and holds everything up to about one
-/// flush interval before it. A write error (disk full) stops the recording, never the session: see <see cref="Error"/>.
+/// flush interval before it. A write error (disk full) stops the recording at once and ends the session at its next
+/// event with one sentence naming the file (see <see cref="Error"/>): a session must not go on unrecorded while it
+/// reports itself healthy. The file stays readable up to its last whole chunk.
 /// </remarks>
 public sealed class XdfRecorderSink : IPipelineSink
 {
@@ -81,6 +83,7 @@ public sealed class XdfRecorderSink : IPipelineSink
     /// <summary>Takes one source event: a chunk of the raw stream (copied) or a marker (gaps show in the timestamps).</summary>
     public void OnSourceEvent(SourceEvent e)
     {
+        ThrowIfFailed();
         if (e.Chunk is { } c)
         {
             if (c.Frames == 0) return;
@@ -96,6 +99,7 @@ public sealed class XdfRecorderSink : IPipelineSink
     public void OnPrediction(Prediction prediction)
     {
         ArgumentNullException.ThrowIfNull(prediction);
+        ThrowIfFailed();
         lock (_gate)
         {
             if (_predictionPending is null) SetPredictionNames(prediction.ValueNames);
@@ -108,6 +112,7 @@ public sealed class XdfRecorderSink : IPipelineSink
     public void OnCommand(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ThrowIfFailed();
         lock (_gate) _commandPending.Append(command.Time, command.Name);
     }
 
@@ -119,6 +124,17 @@ public sealed class XdfRecorderSink : IPipelineSink
 
     /// <inheritdoc />
     public void OnCompleted(SessionSummary summary) { }
+
+    /// <summary>Throws the recording's write failure as one sentence (on the session's thread, which then ends the session).</summary>
+    /// <exception cref="PipelineException">The recording stopped on a write error.</exception>
+    public void ThrowIfFailed()
+    {
+        if (_error is { } e) throw new PipelineException(FailureMessage(e), e);
+    }
+
+    private string FailureMessage(Exception e) =>
+        $"The recording '{Path}' could not be written ({e.Message.Replace($" : '{Path}'", "", StringComparison.Ordinal).TrimEnd('.')}); " +
+        "it is readable up to the failure; free some space or choose another recording path.";
 
     private void SetPredictionNames(IReadOnlyList<string> names)
     {
@@ -229,7 +245,8 @@ public sealed class XdfRecorderSink : IPipelineSink
         }
         finally
         {
-            _writer.Dispose();
+            try { _writer.Dispose(); }
+            catch (IOException e) { _error ??= e; } // the handle is closed all the same
             _stop.Dispose();
         }
     }

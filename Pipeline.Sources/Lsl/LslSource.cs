@@ -42,10 +42,13 @@ public sealed class LslSource : IObservable<SourceEvent>, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var query = options.Query();
         if (query.Length == 0) throw new PipelineException("An LSL source needs a stream name, type, source id or predicate; set one.");
-        var found = LSL.ResolveByPred(query, 1, options.ResolveTimeout, options.Config);
-        if (found.Count == 0)
-            throw new PipelineException($"No LSL stream matching {query} answered within {options.ResolveTimeout} s; start the stream or check lsl_api.cfg (scope, KnownPeers).");
-        var info = found[0];
+        var found = LSL.ResolveByPred(options.ResolveQuery(), 1, options.ResolveTimeout, options.Config);
+        // The network evaluates the exclusion; a peer that ignored it must still not hand the session its own outlet.
+        var info = found.FirstOrDefault(f => options.Exclude?.Contains(f.Uid) != true);
+        if (info is null)
+            throw new PipelineException($"No LSL stream matching {query} answered within {options.ResolveTimeout} s" +
+                (options.Exclude is { Count: > 0 } ? " (this session's own output streams do not count)" : "") +
+                "; start the stream or check lsl_api.cfg (scope, KnownPeers).");
         if (info.ChannelFormat == ChannelFormat.Undefined)
             throw new PipelineException($"LSL stream '{info.Name}' has an unknown channel format; it cannot be read.");
         // A live session reads continuously: 30 s of buffer rides out a stall without holding liblsl's default 6 minutes.

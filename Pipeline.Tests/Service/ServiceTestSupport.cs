@@ -82,7 +82,8 @@ internal static class ServiceTestSupport
     /// <summary>Starts <c>pipeline serve</c> as a child process (output collected in the background).</summary>
     public static (Process Process, System.Text.StringBuilder Output) StartServe(string configPath)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
+        // PIPELINE_TEST_CLI runs the same tests against another build (e.g. the one before a fix, to see them fail).
+        var dll = Environment.GetEnvironmentVariable("PIPELINE_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(configPath)! };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("serve");

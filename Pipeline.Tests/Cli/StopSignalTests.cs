@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Lsl;
+using Pipeline.Lsl.Xdf;
+using Pipeline.Tests.Infrastructure;
+using Pipeline.Tests.Lsl;
+
+namespace Pipeline.Tests.Cli;
+
+/// <summary>
+/// SIGTERM, SIGINT and SIGHUP end a verb like a finished run (issue 14, item 2): the source stops, files are flushed and
+/// closed (XDF footers written), the summary is printed and the exit code is 0. Real processes, real signals.
+/// </summary>
+public sealed class StopSignalTests
+{
+    private const int SigHup = 1, SigInt = 2, SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private sealed class Running(Process process, StringBuilder output) : IDisposable
+    {
+        public Process Process { get; } = process;
+        public string Output { get { lock (output) return output.ToString(); } }
+
+        public void Signal(int signal) => Assert.Equal(0, kill(Process.Id, signal));
+
+        public int WaitForExit(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout)) throw new TimeoutException($"the process did not end within {timeout} after the signal: {Output}");
+            Process.WaitForExit(); // the output readers finish
+            return Process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    private static Running Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = SharedData.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Environment.GetEnvironmentVariable("PIPELINE_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["NO_COLOR"] = "1";
+        var output = new StringBuilder();
+        var p = Process.Start(start)!;
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return new Running(p, output);
+    }
+
+    private static int LinesIn(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(read);
+        return reader.ReadToEnd().Count(c => c == '\n');
+    }
+
+    [Fact]
+    public void Run_stopped_by_SIGTERM_writes_its_summary_and_complete_files_and_exits_0_and_the_replayed_amplifier_stops_on_SIGHUP()
+    {
+        using var cfg = new TempPath(".cfg");
+        File.WriteAllText(cfg.Path, LslTestSupport.LoopbackConfigFileText());
+        using var jsonl = new TempPath(".jsonl");
+        using var csv = new TempPath(".csv");
+        using var amplifier = Start("replay", "recordings/demo-mi.xdf", "--to-lsl", "--wait", "0", "--lsl-config", cfg.Path);
+        using var run = Start("run", "--lsl", "type=EEG", "--model", "models/dbconformer-demo.onnx", "--quiet", "--resolve-timeout", "60",
+            "--lsl-config", cfg.Path, "--out", jsonl.Path, "--csv", csv.Path);
+        // Stopped once a few windows were decoded (the files are flushed once a second while the run goes on).
+        var watch = Stopwatch.StartNew();
+        while (LinesIn(jsonl.Path) < 4 && !run.Process.HasExited && watch.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(200);
+        Assert.True(LinesIn(jsonl.Path) >= 4, "no predictions reached the file: " + run.Output);
+
+        run.Signal(SigTerm);
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(20)) == 0, run.Output);
+        Assert.Contains("SIGTERM: stopping", run.Output);
+        Assert.Contains("windows", run.Output); // the summary table
+        var lines = File.ReadAllLines(jsonl.Path).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var summary = lines[^1];
+        Assert.Equal("summary", summary.GetProperty("type").GetString());
+        var predictions = lines.Count(l => l.GetProperty("type").GetString() == "prediction");
+        Assert.Equal(predictions, summary.GetProperty("windows").GetInt64());
+        var rows = File.ReadAllLines(csv.Path);
+        Assert.StartsWith("type,session,window", rows[0]);
+        Assert.Equal(predictions, rows.Count(r => r.StartsWith("prediction,", StringComparison.Ordinal)));
+
+        amplifier.Signal(SigHup);
+        Assert.True(amplifier.WaitForExit(TimeSpan.FromSeconds(20)) == 0, amplifier.Output);
+        Assert.Contains("SIGHUP: stopping", amplifier.Output);
+        Assert.Matches(@"sent \d+ samples", amplifier.Output);
+    }
+
+    [Fact]
+    public void Lsl_record_stopped_by_SIGTERM_or_SIGINT_closes_the_file_with_every_footer_and_exits_0()
+    {
+        foreach (var signal in new[] { SigTerm, SigInt })
+        {
+            using var cfg = new TempPath(".cfg");
+            File.WriteAllText(cfg.Path, LslTestSupport.LoopbackConfigFileText());
+            var config = LslConfig.FromFile(cfg.Path);
+            using var xdf = new TempPath(".xdf");
+            var info = new StreamInfo(LslTestSupport.UniqueName("rec-signal"), "EEG", 2, 100, ChannelFormat.Int32, "rec-signal-" + Guid.NewGuid().ToString("N")[..6]);
+            using var outlet = new StreamOutlet(info, config: config);
+            using var record = Start("lsl", "record", "--out", xdf.Path, "--lsl-config", cfg.Path, "--stream", $"name={info.Name}", "--wait", "30");
+            Assert.True(outlet.WaitForConsumers(60), "lsl record never connected: " + record.Output);
+            for (var i = 0; i < 50; i++) outlet.PushSample([i, 20164001 + i], 3000.0 + i * 0.01);
+            Thread.Sleep(1500); // the recorder writes every 0.5 s
+
+            record.Signal(signal);
+            Assert.True(record.WaitForExit(TimeSpan.FromSeconds(20)) == 0, record.Output);
+            Assert.Contains("50 samples", record.Output);
+            var stream = Assert.Single(XdfFile.Load(xdf.Path, applyClockOffsets: false).Streams);
+            Assert.NotNull(stream.Stream.Footer);
+            Assert.Equal(50, stream.Count);
+            Assert.Equal(20164001 + 49, stream.Values64![^1]);
+        }
+    }
+}
