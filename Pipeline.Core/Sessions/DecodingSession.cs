@@ -205,7 +205,7 @@ public sealed class DecodingSession
             ResampleTo = options.ResampleTo,
         };
         var filtering = new PreprocessingOptions { NotchHz = notch, Band = band };
-        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, Session = options.Session };
+        var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, PhaseSeconds = options.PhaseSeconds, Session = options.Session };
         var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = options.BlockWhenFull };
         // Trials: each cue's epoch [cue + tmin, cue + tmin + window) is cut from the same preprocessed stream as the
         // sliding windows (after them, chunk by chunk), aligned and classified: the session's trial accuracy.
