@@ -9,7 +9,7 @@ import subprocess
 
 DLL = "Pipeline.Host/bin/Release/net10.0/pipeline.dll"
 VERBS = ["info", "replay", "run", "lsl list", "lsl record", "lsl bench", "epochs", "simulate", "serve", "listen",
-         "audio devices", "bench replay", "bench inference", "bench latency", "bench micro", "bench loopback"]
+         "audio devices", "bench replay", "bench inference", "bench model", "bench latency", "bench micro", "bench loopback"]
 
 
 def help_of(verb):
