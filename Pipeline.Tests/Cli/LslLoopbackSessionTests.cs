@@ -62,7 +62,11 @@ public class LslLoopbackSessionTests
         var expected = CommandsOf(offline.Path);
         var actual = CommandsOf(live.Path);
         Assert.True(expected.Count > 50, $"the offline replay decided only {expected.Count} commands");
-        Assert.Equal(expected, actual);
+        // On a difference, say what the live session saw (gaps, drops) beside the first differing command.
+        var summary = File.ReadLines(live.Path).LastOrDefault(l => l.Contains("\"summary\"")) ?? "(no summary)";
+        var firstDiff = Enumerable.Range(0, Math.Min(expected.Count, actual.Count)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        Assert.True(expected.SequenceEqual(actual),
+            $"live commands differ from offline ({actual.Count} vs {expected.Count}; first at {firstDiff}: {(firstDiff >= 0 ? $"{actual[firstDiff]} vs {expected[firstDiff]}" : "-")}); live summary: {summary}");
         Assert.Equal(expected.Select(c => c.Command), received);
     }
 }
