@@ -36,7 +36,7 @@ internal static class ReplayVerb
         var stream = CommonOptions.Stream();
         var resample = new Option<double?>("--resample") { Description = "Resample the stream to this rate (Hz) first, e.g. to match a model." };
         var chunk = new Option<int>("--chunk") { Description = "Frames per chunk (default: about 40 ms worth, like an LSL amplifier)." };
-        var outJsonl = CommonOptions.Out("Write every prediction, command, marker and gap as JSON Lines to this file.");
+        var outJsonl = CommonOptions.JsonLines("Write every prediction, command, marker and gap as JSON Lines to this file.");
         var csv = new Option<string?>("--csv") { Description = "Write predictions and commands as CSV to this file." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
@@ -54,7 +54,7 @@ internal static class ReplayVerb
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --dashboard   (then open the printed URL)
-              pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
+              pipeline replay recordings/demo-mi.xdf --fast --jsonl windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
@@ -78,7 +78,7 @@ internal static class ReplayVerb
                 // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
                 Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
                 if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
-                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --out, --csv, --threshold, --refractory and --device.");
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --jsonl, --csv, --threshold, --refractory and --device.");
                 var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
