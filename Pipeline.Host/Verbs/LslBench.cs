@@ -57,6 +57,7 @@ internal static class LslBench
             }
             return Run(settings, cfg, parse.GetValue(json));
         }));
+        LiveStatus.Wrap(command, "lsl bench");
         return command;
     }
 

@@ -157,11 +157,15 @@ internal static class ReplayVerb
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
-        if (wait > 0 && !publisher.WaitForConsumers(wait))
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        if (wait > 0 && !LiveStatus.Run(() => string.Create(Inv, $"waiting for a consumer: {waiting.Elapsed.TotalSeconds:F0} of {wait:G} s"), () => publisher.WaitForConsumers(wait)))
             console.MarkupLine($"[yellow]no consumer connected within {wait.ToString("G", Inv)} s; playing anyway[/]");
         using var cancel = new ConsoleCancellation();
-        // Played to its end (or Ctrl+C): the publisher observes the replay; Wait returns when it completes.
-        source.TakeUntilCancelled(cancel.Token).Do(publisher).Select(static _ => Unit.Default).DefaultIfEmpty().Wait();
+        // Played to its end (or Ctrl+C): the publisher observes the replay; Wait returns when it completes. On a
+        // terminal a status line counts what was sent; redirected output gets only the summary.
+        var playing = System.Diagnostics.Stopwatch.StartNew();
+        LiveStatus.Run(() => string.Create(Inv, $"playing {playing.Elapsed:mm\\:ss}: sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers"),
+            () => source.TakeUntilCancelled(cancel.Token).Do(publisher).Select(static _ => Unit.Default).DefaultIfEmpty().Wait());
         if (publisher.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         console.MarkupLine($"sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers");
         return UserError.CheckDamage(path, recording.Warnings);
