@@ -4,10 +4,19 @@ using Pipeline.Core.Signals;
 namespace Pipeline.Core.Evaluation;
 
 /// <summary>
-/// Scores a live or replayed session against the recording's cue markers. A cue opens a trial whose epoch is
-/// [cue + tmin, cue + tmax] (the epoch the model was trained on); a window belongs to the trial when at least
-/// <c>minOverlap</c> of it lies inside that epoch. Per-window accuracy counts each such window's argmax; per-trial
-/// accuracy takes the argmax of the summed probabilities of the trial's windows.
+/// Scores a live or replayed session against the recording's cue markers. A cue whose marker maps to a class opens a
+/// trial whose epoch is [cue + tmin, cue + tmax] (the epoch the model was trained on). Three numbers come out:
+/// <list type="bullet">
+/// <item><see cref="TrialAccuracy"/>: the session cuts each trial's cue-locked epoch online from the same preprocessed
+/// stream as its sliding windows, aligns it with the alignment in force when the epoch ends, and classifies it; a trial
+/// is correct when the argmax of that prediction is the cued class. This is exactly what <c>pipeline epochs</c> cuts
+/// offline, so an offline evaluation of the same model on those epochs (with the same alignment) gives the same
+/// per-trial predictions.</item>
+/// <item><see cref="WindowTrialAccuracy"/>: the sliding-window figure. A window belongs to a trial when at least
+/// <c>minOverlap</c> of it lies inside the trial's epoch; a trial is correct when the argmax of the summed (equivalently:
+/// mean) probabilities of its windows is the cued class. What a live decoder that only slides would show.</item>
+/// <item><see cref="WindowAccuracy"/>: the fraction of those in-trial windows whose own argmax is the cued class.</item>
+/// </list>
 /// </summary>
 public sealed class OnlineAccuracy
 {
@@ -16,9 +25,12 @@ public sealed class OnlineAccuracy
     private readonly double _tmax;
     private readonly double _minOverlap;
     private readonly List<Trial> _trials = [];
+    // A run holds tens of trials: room for them up front, so a trial costs only its own result.
+    private readonly List<TrialResult> _results = new(64);
     private readonly int _classes;
     private long _windows;
     private long _correctWindows;
+    private int _correctTrials;
 
     /// <summary>Creates the scorer. <paramref name="markerToClass"/> maps cue texts to class indices.</summary>
     public OnlineAccuracy(IReadOnlyDictionary<string, int> markerToClass, int classes, double tmin, double tmax, double minOverlap = 0.75)
@@ -32,14 +44,26 @@ public sealed class OnlineAccuracy
         _minOverlap = minOverlap;
     }
 
+    /// <summary>The cue markers that open trials (those mapped to a class).</summary>
+    public IReadOnlyCollection<string> CueMarkers => _classOfMarker.Keys;
+    /// <summary>Epoch start relative to the cue, s.</summary>
+    public double TMin => _tmin;
+    /// <summary>Epoch end relative to the cue, s.</summary>
+    public double TMax => _tmax;
     /// <summary>Windows that fell into a trial.</summary>
     public long Windows => _windows;
-    /// <summary>Trials with at least one window.</summary>
-    public int Trials => _trials.Count(t => t.Windows > 0);
+    /// <summary>Cues of known classes seen so far.</summary>
+    public int Cues => _trials.Count;
+    /// <summary>Trials whose cue-locked epoch was classified.</summary>
+    public int Trials => _results.Count;
+    /// <summary>Trials with at least one sliding window.</summary>
+    public int WindowTrials => _trials.Count(t => t.Windows > 0);
     /// <summary>Fraction of in-trial windows classified correctly (null before any).</summary>
     public double? WindowAccuracy => _windows == 0 ? null : (double)_correctWindows / _windows;
-    /// <summary>Fraction of trials whose summed probabilities pick the cued class (null before any).</summary>
-    public double? TrialAccuracy
+    /// <summary>Fraction of trials whose cue-locked epoch, classified online, is the cued class (null before any).</summary>
+    public double? TrialAccuracy => _results.Count == 0 ? null : (double)_correctTrials / _results.Count;
+    /// <summary>Fraction of trials whose summed sliding-window probabilities pick the cued class (null before any).</summary>
+    public double? WindowTrialAccuracy
     {
         get
         {
@@ -47,9 +71,14 @@ public sealed class OnlineAccuracy
             return scored.Count == 0 ? null : (double)scored.Count(t => t.ArgMax() == t.Class) / scored.Count;
         }
     }
+    /// <summary>Every trial scored by its epoch, in the order classified.</summary>
+    public IReadOnlyList<TrialResult> TrialResults => _results;
 
     /// <summary>True when the recording's cue markers include any class of the model.</summary>
     public bool HasCues => _trials.Count > 0;
+
+    /// <summary>The class index of a cue marker, or -1 when the marker opens no trial.</summary>
+    public int ClassOf(string marker) => _classOfMarker.TryGetValue(marker, out var c) ? c : -1;
 
     /// <summary>Feeds a marker; cues of known classes open trials, other markers are ignored.</summary>
     public void OnMarker(Marker marker)
@@ -58,8 +87,22 @@ public sealed class OnlineAccuracy
     }
 
     /// <summary>
-    /// Scores one prediction (its values are class probabilities); sets <see cref="Prediction.Truth"/> to the
-    /// cued class name when the window belongs to a trial. Returns that class index, or -1.
+    /// Scores the prediction for one trial's cue-locked epoch (cut for the cue <paramref name="marker"/> at
+    /// <paramref name="cueTime"/>). Returns the cued class index, or -1 when the marker opens no trial.
+    /// </summary>
+    public int OnTrial(string marker, double cueTime, ReadOnlySpan<float> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        if (!_classOfMarker.TryGetValue(marker, out var c)) return -1;
+        var predicted = ArgMax(probabilities[.._classes]);
+        if (predicted == c) _correctTrials++;
+        _results.Add(new TrialResult(marker, cueTime, c, predicted, probabilities[.._classes].ToArray()));
+        return c;
+    }
+
+    /// <summary>
+    /// Scores one sliding-window prediction (its values are class probabilities); sets <see cref="Prediction.Truth"/>
+    /// to the cued class name when the window belongs to a trial. Returns that class index, or -1.
     /// </summary>
     public int OnPrediction(Prediction prediction, IReadOnlyList<string> classNames)
     {

@@ -91,6 +91,8 @@ public static class Classification
                 deliveredSegment = info.Segment;
                 prediction.SegmentStart = info.SegmentStart;
                 prediction.SegmentEnd = info.SegmentEnd;
+                prediction.Cue = info.Cue;
+                prediction.CueTime = info.CueTime;
                 observer.OnNext(prediction);
             }
 
@@ -109,7 +111,7 @@ public static class Classification
                     if (w.StartsSegment) segment++;
                     w.Data.AsSpan().CopyTo(input);
                     if (scale != 1f) TensorPrimitives.Multiply(input, scale, input);
-                    pending[(int)(w.Index % pending.Length)] = new PendingWindow(segment, w.SegmentStart, w.SegmentEnd);
+                    pending[(int)(w.Index % pending.Length)] = new PendingWindow(segment, w.SegmentStart, w.SegmentEnd, w.Label, w.CueTime);
                 }
                 catch (Exception e)
                 {
@@ -133,7 +135,8 @@ public static class Classification
         });
     }
 
-    private readonly record struct PendingWindow(long Segment, double SegmentStart, double SegmentEnd);
+    // The cue of a trial epoch travels with it, so a trial's prediction is told apart from a sliding window's.
+    private readonly record struct PendingWindow(long Segment, double SegmentStart, double SegmentEnd, string? Cue, double CueTime);
 
     private static IReadOnlyList<string> ClassesOf(IBatchedModel model, ClassifyOptions options)
     {

@@ -172,8 +172,28 @@ public sealed record ModelCardPreprocessing
 /// <summary>The alignment entry of a model card.</summary>
 public sealed record ModelCardAlignment
 {
+    /// <summary><see cref="Mode"/> of a card that applies one fixed matrix (also what a card without a mode means).</summary>
+    public const string Offline = "offline";
+    /// <summary><see cref="Mode"/> of a card that asks for online Euclidean alignment (models/README.md).</summary>
+    public const string Online = "online";
+
     /// <summary><c>euclidean</c>.</summary>
     [JsonPropertyName("kind")] public string Kind { get; init; } = "euclidean";
-    /// <summary>R^-1/2, channels x channels, row-major.</summary>
+    /// <summary>
+    /// <c>offline</c>: every window is multiplied by the fixed <see cref="Matrix"/>; <c>online</c>: the session keeps
+    /// online Euclidean alignment from <see cref="Reference"/>, <see cref="Warmup"/> and <see cref="EigenFloor"/>.
+    /// Null (an older card) means offline.
+    /// </summary>
+    [JsonPropertyName("mode")] public string? Mode { get; init; }
+    /// <summary>R^-1/2, channels x channels, row-major (offline; an online card carries reference^-1/2 for readers without online alignment).</summary>
     [JsonPropertyName("matrix")] public IReadOnlyList<IReadOnlyList<float>>? Matrix { get; init; }
+    /// <summary>Online: the population (or calibration) reference covariance P, channels x channels, in the units of the preprocessed signal before <c>scale</c>.</summary>
+    [JsonPropertyName("reference")] public IReadOnlyList<IReadOnlyList<double>>? Reference { get; init; }
+    /// <summary>Online: w0, how many windows the reference counts as (0: the plain running mean).</summary>
+    [JsonPropertyName("warmup")] public double? Warmup { get; init; }
+    /// <summary>Online: eigenvalues below this fraction of the largest are raised to it (default 1e-6).</summary>
+    [JsonPropertyName("eigenFloor")] public double? EigenFloor { get; init; }
+
+    /// <summary>True when the card asks for online alignment.</summary>
+    [JsonIgnore] public bool IsOnline => Mode == Online;
 }

@@ -91,11 +91,16 @@ internal sealed class ModelCardValidator
             {
                 if (Text(alignment, "preprocessing.alignment.kind") is { } kind && kind != "euclidean")
                     Problem("preprocessing.alignment.kind", $"is '{kind}', but only 'euclidean' alignment is known");
-                if (List(alignment, "preprocessing.alignment.matrix", nullable: true) is { } matrix)
-                    for (var r = 0; r < matrix.GetArrayLength(); r++)
-                        if (ListValue(matrix[r], $"preprocessing.alignment.matrix[{r}]") is { } row)
-                            for (var c = 0; c < row.GetArrayLength(); c++)
-                                NumberValue(row[c], $"preprocessing.alignment.matrix[{r}][{c}]", -float.MaxValue, float.MaxValue, minExclusive: false, "a float32 value");
+                if (Text(alignment, "preprocessing.alignment.mode") is { } mode && mode is not (ModelCardAlignment.Offline or ModelCardAlignment.Online))
+                    Problem("preprocessing.alignment.mode", $"is '{mode}', but it must be '{ModelCardAlignment.Offline}' (a fixed matrix) or '{ModelCardAlignment.Online}' (online Euclidean alignment)");
+                SquareNumbers(alignment, "preprocessing.alignment.matrix", float.MaxValue, "a float32 value");
+                // A covariance in any unit (V² to µV²) stays well inside double; beyond 1e300 its sums would overflow.
+                if (alignment.TryGetProperty("reference", out var oldNote) && oldNote.ValueKind == JsonValueKind.String)
+                    Problem("preprocessing.alignment.reference", "is text, as an older card's note was; the key now holds the online reference matrix, so rename it to 'note'");
+                else
+                    SquareNumbers(alignment, "preprocessing.alignment.reference", 1e300, "a covariance value");
+                Number(alignment, "preprocessing.alignment.warmup", required: false, 0, 1e9, minExclusive: false, "a number of windows", nullable: true);
+                Number(alignment, "preprocessing.alignment.eigenFloor", required: false, 0, 1, minExclusive: true, "a fraction of the largest eigenvalue", nullable: true);
             }
         }
         // An SSL upstream (it has hidden_states) has no classes of its own; a decoder needs them.
@@ -137,13 +142,51 @@ internal sealed class ModelCardValidator
         }
         if (card.Preprocessing.Notch is > 0 and var notch && !(notch < rate / 2))
             Problem("preprocessing.notch", $"is {N(notch)} Hz, not below half the rate ({N(rate / 2)} Hz)");
-        if (card.Preprocessing.Alignment?.Matrix is { } m && (m.Count != card.Channels.Count || m.Any(r => r.Count != card.Channels.Count)))
-            Problem("preprocessing.alignment.matrix", $"is not {card.Channels.Count} x {card.Channels.Count} (one row and column per channel)");
+        if (card.Preprocessing.Alignment is { } alignment)
+        {
+            var n = card.Channels.Count;
+            if (alignment.Matrix is { } m && (m.Count != n || m.Any(r => r.Count != n)))
+                Problem("preprocessing.alignment.matrix", $"is not {n} x {n} (one row and column per channel)");
+            if (alignment.Reference is { } p)
+            {
+                if (p.Count != n || p.Any(r => r.Count != n))
+                    Problem("preprocessing.alignment.reference", $"is not {n} x {n} (one row and column per channel)");
+                else if (FirstAsymmetry(p) is { } at)
+                    Problem("preprocessing.alignment.reference", $"is not symmetric ([{at.Row}][{at.Column}] is {N(p[at.Row][at.Column])} but [{at.Column}][{at.Row}] is {N(p[at.Column][at.Row])}); a covariance is symmetric");
+            }
+            if (alignment.IsOnline && alignment.Reference is not null && alignment.Warmup is null)
+                Problem("preprocessing.alignment.warmup", "is missing; an online reference needs its weight in windows (0 to ignore it)");
+            if (alignment.IsOnline && alignment.Warmup is > 0 && alignment.Reference is null)
+                Problem("preprocessing.alignment.reference", $"is missing, but warmup is {N(alignment.Warmup.Value)}; give the population reference or set warmup to 0");
+            if (!alignment.IsOnline && (alignment.Reference is not null || alignment.Warmup is not null || alignment.EigenFloor is not null))
+                Problem("preprocessing.alignment.mode", $"is '{alignment.Mode ?? ModelCardAlignment.Offline}', but the card gives online settings (reference, warmup or eigenFloor); set mode to '{ModelCardAlignment.Online}' or remove them");
+        }
         if (card.Markers.Count > 0 && card.Markers.Count != card.Classes.Count)
             Problem("markers", $"lists {Count(card.Markers.Count, "marker")} for {Count(card.Classes.Count, "class")}; give one per class, in the same order");
         foreach (var name in card.Commands.Keys)
             if (!card.Classes.Contains(name))
                 Problem($"commands.{name}", $"names '{name}', which is not one of the classes ({string.Join(", ", card.Classes)})");
+    }
+
+    // A list of rows of numbers, each within ±max (the shape against the channels is checked in CheckAgreement).
+    private void SquareNumbers(JsonElement parent, string path, double max, string meaning)
+    {
+        if (List(parent, path, nullable: true) is not { } rows) return;
+        for (var r = 0; r < rows.GetArrayLength(); r++)
+            if (ListValue(rows[r], $"{path}[{r}]") is { } row)
+                for (var c = 0; c < row.GetArrayLength(); c++)
+                    NumberValue(row[c], $"{path}[{r}][{c}]", -max, max, minExclusive: false, meaning);
+    }
+
+    private static (int Row, int Column)? FirstAsymmetry(IReadOnlyList<IReadOnlyList<double>> m)
+    {
+        for (var i = 0; i < m.Count; i++)
+            for (var j = 0; j < i; j++)
+            {
+                double a = m[i][j], b = m[j][i];
+                if (Math.Abs(a - b) > 1e-6 * (Math.Abs(a) + Math.Abs(b)) + double.Epsilon) return (i, j);
+            }
+        return null;
     }
 
     private JsonElement? Get(JsonElement parent, string path, bool required, bool nullable = false)

@@ -48,6 +48,15 @@ public sealed class Prediction
     public double SegmentStart { get; set; } = double.NaN;
     /// <summary>End of the event the window was cut for, LSL clock, s; NaN for sliding windows.</summary>
     public double SegmentEnd { get; set; } = double.NaN;
+    /// <summary>
+    /// The cue marker whose cue-locked epoch (a trial) this prediction classified, e.g. <c>T1</c>; null for sliding
+    /// windows. Trial predictions are scored for the session's trial accuracy and never lead to commands.
+    /// </summary>
+    public string? Cue { get; set; }
+    /// <summary>The time stamp of that cue (LSL clock, s); NaN for sliding windows.</summary>
+    public double CueTime { get; set; } = double.NaN;
+    /// <summary>True for the prediction of a trial's cue-locked epoch (see <see cref="Cue"/>).</summary>
+    public bool IsTrial => Cue is not null;
 
     /// <summary>Takes the window's identity and timing: index, times, arrival, segment (values, label and truth are left).</summary>
     public void DescribeWindow(Signals.Window window, string? session = null)
@@ -61,6 +70,8 @@ public sealed class Prediction
         StartsSegment = window.StartsSegment;
         SegmentStart = window.SegmentStart;
         SegmentEnd = window.SegmentEnd;
+        Cue = window.Label;
+        CueTime = window.CueTime;
     }
 
     /// <summary>A deep copy that the caller owns.</summary>
@@ -70,6 +81,7 @@ public sealed class Prediction
         {
             Session = Session, WindowIndex = WindowIndex, StartTime = StartTime, EndTime = EndTime, NewestArrivalTicks = NewestArrivalTicks,
             Label = Label, Confidence = Confidence, Truth = Truth, StartsSegment = StartsSegment, SegmentStart = SegmentStart, SegmentEnd = SegmentEnd,
+            Cue = Cue, CueTime = CueTime,
         };
         Values.AsSpan().CopyTo(p.Values);
         return p;

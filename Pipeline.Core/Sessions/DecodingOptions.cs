@@ -25,6 +25,11 @@ public sealed record DecodingOptions
     public IReadOnlyList<string>? Channels { get; init; }
     /// <summary>Resample the stream to this rate first, Hz (null: no resampling; the rate must then match the model's).</summary>
     public double? ResampleTo { get; init; }
+    /// <summary>
+    /// Which cue markers open trials and the class each cues (<c>--markers T1,T2 --classes left,right</c>); null or empty:
+    /// the card's markers and class names. Trials are scored for the session's accuracy.
+    /// </summary>
+    public IReadOnlyList<Evaluation.CueClass>? Cues { get; init; }
     /// <summary>How probabilities become commands (the model card's command names are added under these).</summary>
     public DecisionOptions Decisions { get; init; } = new();
     /// <summary>

@@ -28,7 +28,7 @@ namespace Pipeline.Core.Sessions;
 /// </remarks>
 public sealed class DecodingSession
 {
-    private readonly Func<IObservable<SignalChunk>, IObservable<Window>> _windowing;
+    private readonly Func<IObservable<SignalChunk>, IObservable<Marker>, IObservable<Window>> _windowing;
     private readonly Func<IObservable<Window>, IObservable<Prediction>> _classifying;
     private readonly DecisionMaker? _decisions;
     private readonly OnlineAccuracy? _accuracy;
@@ -42,11 +42,11 @@ public sealed class DecodingSession
     private readonly Subject<SignalChunk> _raw = new();
     private readonly Subject<SignalChunk> _filtered = new();
     private readonly Subject<(double Time, float Probability)> _voiceActivity = new();
-    private long _frames, _windows, _skipped, _commands, _lastChunkTicks;
+    private long _frames, _windows, _skipped, _skippedTrials, _commands, _lastChunkTicks;
     private double _firstTime = double.NaN, _lastTime = double.NaN;
     private int _used;
 
-    private DecodingSession(string name, StreamDescription input, Func<IObservable<SignalChunk>, IObservable<Window>> windowing,
+    private DecodingSession(string name, StreamDescription input, Func<IObservable<SignalChunk>, IObservable<Marker>, IObservable<Window>> windowing,
         Func<IObservable<Window>, IObservable<Prediction>>? classifying, IBatchedModel? model, bool ownModel, DecisionMaker? decisions, OnlineAccuracy? accuracy)
     {
         Name = name;
@@ -91,6 +91,18 @@ public sealed class DecodingSession
     public long Dropped => _queue.Dropped;
     /// <summary>Stopwatch ticks when the last chunk arrived (0 before the first).</summary>
     public long LastChunkTicks => Volatile.Read(ref _lastChunkTicks);
+    /// <summary>The online alignment of a model whose card asks for it (mode online), else null; seed it with <see cref="SeedAlignment"/>.</summary>
+    public OnlineEuclideanAlignment? OnlineAlignment { get; private init; }
+    /// <summary>Windows aligned with the last good matrix because the online reference had no usable eigenvalue (0 without online alignment).</summary>
+    public long GuardedWindows => OnlineAlignment?.Guarded ?? 0;
+    /// <summary>The scorer of the session's trials against the cue markers (a model's sessions only).</summary>
+    public OnlineAccuracy? Accuracy => _accuracy;
+    /// <summary>The cue-locked epoch each trial is classified on (relative to its cue), or null when trials are not scored.</summary>
+    public EpochOptions? TrialEpochs { get; private init; }
+    // What calibration needs to cut windows exactly as the session does.
+    private PreprocessingOptions? _conditioning, _filtering;
+    private SlidingWindowOptions? _slidingWindows;
+    private ModelRunner? _eegModel;
     /// <summary>Frames received so far (readable from any thread while the session runs, without the sorting a <see cref="Summary"/> does).</summary>
     public long Frames => Volatile.Read(ref _frames);
     /// <summary>Windows cut so far (predicted, skipped or dropped).</summary>
@@ -173,7 +185,7 @@ public sealed class DecodingSession
             band = options.Band ?? (card.Preprocessing.Band is [{ } lo, { } hi] ? (lo, hi) : null);
             notch = options.Notch ?? card.Preprocessing.Notch ?? 0;
             decisions = new DecisionMaker(card.Classes, DecisionMaking.ForModel(card, options.Decisions));
-            accuracy = AccuracyFor(card);
+            accuracy = AccuracyFor(card, options.Cues);
         }
         else
         {
@@ -195,11 +207,40 @@ public sealed class DecodingSession
         var filtering = new PreprocessingOptions { NotchHz = notch, Band = band };
         var windows = new SlidingWindowOptions { LengthSamples = windowSamples, HopSeconds = options.HopSeconds, PhaseSeconds = options.PhaseSeconds, Session = options.Session };
         var classify = new ClassifyOptions { Session = options.Session, BlockWhenFull = options.BlockWhenFull };
+        // Trials: each cue's epoch [cue + tmin, cue + tmin + window) is cut from the same preprocessed stream as the
+        // sliding windows (after them, chunk by chunk), aligned and classified: the session's trial accuracy.
+        var trials = accuracy is null ? null : new EpochOptions
+        {
+            TMin = accuracy.TMin,
+            TMax = accuracy.TMin + windowSamples / rate,
+            Labels = accuracy.CueMarkers,
+            Session = options.Session,
+            HistorySeconds = Math.Max(30, accuracy.TMax + 5),
+        };
+        var online = model?.Card.Preprocessing.Alignment is { IsOnline: true } ? OnlineEuclideanAlignment.FromCard(model.Card) : null;
         DecodingSession? session = null;
-        Func<IObservable<Window>, IObservable<Prediction>>? classifying = model is null ? null
-            : shared is null ? w => w.Align(model.Card).Classify(model, classify)
-            : w => w.Align(model.Card).Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).SlidingWindows(windows), classifying,
+        Func<IObservable<Window>, IObservable<Prediction>>? classifying = null;
+        if (model is not null)
+        {
+            Func<IObservable<Window>, IObservable<Window>> align = online is not null ? w => w.Align(online) : w => w.Align(model.Card);
+            // Trial epochs never share the sliding windows' queue at a shared runner (its window indices must rise);
+            // they wait for room rather than being dropped, one every few seconds.
+            Func<IObservable<Window>, IObservable<Prediction>> classifySliding = shared is null
+                ? w => w.Classify(model, classify)
+                : w => w.Classify(shared, classify with { Statistics = session!._queue });
+            Func<IObservable<Window>, IObservable<Prediction>> classifyTrials = shared is null
+                ? w => w.Classify(model, classify)
+                : w => w.Classify(shared, classify with { BlockWhenFull = true });
+            classifying = trials is null
+                ? w => classifySliding(align(w))
+                : w => align(w).Publish(a => Observable.Merge(
+                    classifySliding(a.Where(static x => x.Label is null)),
+                    classifyTrials(a.Where(static x => x.Label is not null))));
+        }
+        Func<IObservable<SignalChunk>, IObservable<Marker>, IObservable<Window>> windowing = trials is null
+            ? (c, _) => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).SlidingWindows(windows)
+            : (c, markers) => c.Preprocess(conditioning).Do(session!._raw).Preprocess(filtering).Do(session!._filtered).Publish(p => Observable.Merge(p.SlidingWindows(windows), p.EventLockedEpochs(markers, trials)));
+        session = new DecodingSession(options.Session, stream, windowing, classifying,
             (IBatchedModel?)shared?.Model ?? model, shared is null, decisions, accuracy)
         {
             Rate = rate,
@@ -208,7 +249,13 @@ public sealed class DecodingSession
             NotchHz = notch,
             WindowSamples = windowSamples,
             ValueNames = model?.Card.Classes ?? channels,
+            OnlineAlignment = online,
+            TrialEpochs = trials,
         };
+        session._conditioning = conditioning;
+        session._filtering = filtering;
+        session._slidingWindows = windows;
+        session._eegModel = model;
         return session;
     }
 
@@ -234,7 +281,7 @@ public sealed class DecodingSession
         Func<IObservable<Window>, IObservable<Prediction>> classifying = shared is null
             ? w => w.Classify(model, classify)
             : w => w.Classify(shared, classify with { Statistics = session!._queue });
-        session = new DecodingSession(options.Session, stream, c => c.Do(session!._raw).Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
+        session = new DecodingSession(options.Session, stream, (c, _) => c.Do(session!._raw).Do(session!._filtered).SpeechWindows(vad, windows), classifying, model, shared is null, decisions, null)
         {
             Rate = SpeechAudio.Rate,
             Channels = stream.ChannelLabels,
@@ -243,6 +290,41 @@ public sealed class DecodingSession
             IsSpeech = true,
         };
         return session;
+    }
+
+    /// <summary>
+    /// Seeds the session's online alignment from a calibration recording of the same person (online cards only; call
+    /// before decoding): the recording's windows are cut exactly as the session cuts its own (the card's channels and
+    /// rate, the same filters, window length and hop), their mean covariance becomes the reference P and their number
+    /// its weight w0, in place of the card's population reference. The session then starts aligned to this person and
+    /// keeps adapting. Returns the number of calibration windows (those holding NaN or ±Inf are left out).
+    /// </summary>
+    /// <param name="stream">The calibration stream's description (checked against the card like the session's).</param>
+    /// <param name="calibration">Its events; consumed to the end here (a recording replayed as fast as possible).</param>
+    /// <exception cref="PipelineException">The model does not ask for online alignment, the stream does not fit it, or no window could be cut.</exception>
+    public long SeedAlignment(StreamDescription stream, IObservable<SourceEvent> calibration)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(calibration);
+        if (OnlineAlignment is null || _eegModel is null)
+            throw new PipelineException(_eegModel is null
+                ? "A calibration recording seeds a model's online alignment, but this session has no model; give --model."
+                : $"A calibration recording seeds online alignment, but the card of '{Path.GetFileName(_eegModel.ModelPath)}' applies a fixed alignment matrix (preprocessing.alignment.mode is not 'online'); seed only a model exported with online alignment.");
+        if (Volatile.Read(ref _used) != 0)
+            throw new InvalidOperationException($"The session '{Name}' is decoding already; calibrate it before it starts.");
+        var card = _eegModel.Card;
+        var conditioning = _conditioning! with { ResampleTo = Rate };
+        conditioning.Check(stream);
+        _eegModel.CheckStream(stream.WithRate(Rate), WindowSamples, MissingChannels);
+        var accumulated = new OnlineEuclideanAlignment(card.Channels.Count);
+        calibration.Chunks().Preprocess(conditioning).Preprocess(_filtering!).SlidingWindows(_slidingWindows! with { Session = Name + "/calibration" })
+            .Do(w => accumulated.Accumulate(w.Data, w.Samples)).DefaultIfEmpty().Wait();
+        if (accumulated.Accepted == 0)
+            throw new PipelineException($"The calibration stream '{stream.Name}' gave no usable window of {(WindowSamples / Rate).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s ({(accumulated.Skipped > 0 ? $"{accumulated.Skipped} held NaN or infinite values" : "it is shorter than one window")}); record a longer calibration run.");
+        var reference = new double[card.Channels.Count * card.Channels.Count];
+        accumulated.CopyReference(reference);
+        OnlineAlignment.Seed(reference, accumulated.Weight);
+        return accumulated.Accepted;
     }
 
     /// <summary>
@@ -269,13 +351,16 @@ public sealed class DecodingSession
                         gaps.OnNext(SessionEvent.FromGap(g));
                     })
                     .Do(static _ => { }, gaps.OnError, gaps.OnCompleted);
-                var windows = _windowing(chunks).Do(_ => Volatile.Write(ref _windows, _windows + 1)).SkipNonFinite(_ => Volatile.Write(ref _skipped, _skipped + 1));
+                // Trial epochs (Label set) travel with the sliding windows but are counted, timed and decided apart.
+                var windows = _windowing(chunks, events.Markers())
+                    .Do(w => { if (w.Label is null) Volatile.Write(ref _windows, _windows + 1); })
+                    .SkipNonFinite(w => { if (w.Label is null) Volatile.Write(ref _skipped, _skipped + 1); else _skippedTrials++; });
                 var predictions = _classifying(_timedModel is not null || Model is null ? Timed(windows) : windows)
-                    .AfterEach((p, _) => _latency.AddSince(p.NewestArrivalTicks));
+                    .AfterEach((p, _) => { if (!p.IsTrial) _latency.AddSince(p.NewestArrivalTicks); });
                 var output = Observable.Merge(
                     events.Markers().Select(static m => SessionEvent.FromMarker(m)),
                     gaps,
-                    predictions.Select(static p => SessionEvent.FromPrediction(p)));
+                    predictions.Select(static p => p.IsTrial ? SessionEvent.FromTrial(p) : SessionEvent.FromPrediction(p)));
                 if (_accuracy is not null) output = output.Score(_accuracy);
                 if (_decisions is not null) output = output.Decide(_decisions);
                 return output.Do(e =>
@@ -361,6 +446,12 @@ public sealed class DecodingSession
         WindowAccuracy = _accuracy?.WindowAccuracy,
         TrialAccuracy = _accuracy?.TrialAccuracy,
         Trials = _accuracy?.Trials ?? 0,
+        WindowTrialAccuracy = _accuracy?.WindowTrialAccuracy,
+        WindowTrials = _accuracy?.WindowTrials ?? 0,
+        Cues = _accuracy?.Cues ?? 0,
+        SkippedTrials = _skippedTrials,
+        GuardedWindows = GuardedWindows,
+        OnlineAlignment = OnlineAlignment is not null,
     };
 
     private void CountFrames(SignalChunk c)
@@ -373,8 +464,9 @@ public sealed class DecodingSession
     }
 
     // The session's own time per window (window complete → prediction and command through the sinks), minus the model's run.
-    private IObservable<Window> Timed(IObservable<Window> windows) => windows.AfterEach((_, start) =>
+    private IObservable<Window> Timed(IObservable<Window> windows) => windows.AfterEach((w, start) =>
     {
+        if (w.Label is not null) return; // a trial epoch: evaluation, not the live path
         var total = Stopwatch.GetTimestamp() - start;
         var model = _timedModel?.LastRunTicks ?? 0;
         if (_timedModel is not null) _modelTime.Add(model * 1000.0 / Stopwatch.Frequency);
@@ -397,13 +489,29 @@ public sealed class DecodingSession
         });
     }
 
-    private static OnlineAccuracy AccuracyFor(ModelCard card)
+    private static OnlineAccuracy AccuracyFor(ModelCard card, IReadOnlyList<CueClass>? cues)
     {
-        var markerToClass = new Dictionary<string, int>();
-        for (var i = 0; i < card.Classes.Count; i++)
+        var markerToClass = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (cues is { Count: > 0 })
         {
-            markerToClass[card.Classes[i]] = i;
-            if (i < card.Markers.Count) markerToClass[card.Markers[i]] = i;
+            foreach (var cue in cues)
+            {
+                var index = -1;
+                for (var i = 0; i < card.Classes.Count; i++)
+                    if (string.Equals(card.Classes[i], cue.ClassName, StringComparison.Ordinal)) index = i;
+                if (index < 0)
+                    throw new PipelineException($"The cue marker '{cue.Marker}' is mapped to the class '{cue.ClassName}', which the model '{card.Name}' does not have; its classes are {string.Join(", ", card.Classes.Select(c => $"'{c}'"))} (give them in --classes, in the order of --markers).");
+                if (!markerToClass.TryAdd(cue.Marker, index))
+                    throw new PipelineException($"The cue marker '{cue.Marker}' is named twice; name each marker once.");
+            }
+        }
+        else
+        {
+            for (var i = 0; i < card.Classes.Count; i++)
+            {
+                markerToClass[card.Classes[i]] = i;
+                if (i < card.Markers.Count) markerToClass[card.Markers[i]] = i;
+            }
         }
         var tmin = card.Window.TMin ?? 0;
         var tmax = card.Window.TMax ?? tmin + card.Window.Seconds;

@@ -28,6 +28,11 @@ public interface IPipelineSink : IDisposable, IObserver<SessionEvent>, IObserver
     void OnGap(Gap gap);
     /// <summary>The session ended; <paramref name="summary"/> holds its totals. Flush here.</summary>
     void OnCompleted(SessionSummary summary);
+    /// <summary>
+    /// A trial's cue-locked epoch was classified (<see cref="Prediction.Cue"/>, <see cref="Prediction.Truth"/>): an
+    /// evaluation result, not a window of the live stream. Ignored unless a sink overrides it.
+    /// </summary>
+    void OnTrial(Prediction trial) { }
 
     /// <summary>Hands one session event to the matching method.</summary>
     void IObserver<SessionEvent>.OnNext(SessionEvent value)
@@ -39,6 +44,7 @@ public interface IPipelineSink : IDisposable, IObserver<SessionEvent>, IObserver
             case SessionEventKind.Marker: OnMarker(value.Marker); break;
             case SessionEventKind.Gap: OnGap(value.Gap); break;
             case SessionEventKind.Summary: OnCompleted(value.Summary!); break;
+            case SessionEventKind.Trial: OnTrial(value.Prediction!); break;
         }
     }
 

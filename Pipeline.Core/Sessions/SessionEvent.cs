@@ -35,6 +35,13 @@ public readonly struct SessionEvent
         return new SessionEvent(SessionEventKind.Prediction, prediction, command, default, default);
     }
 
+    /// <summary>The prediction for a trial's cue-locked epoch (<see cref="Inference.Prediction.IsTrial"/>).</summary>
+    public static SessionEvent FromTrial(Prediction trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        return new SessionEvent(SessionEventKind.Trial, trial, null, default, default);
+    }
+
     /// <summary>A command.</summary>
     public static SessionEvent FromCommand(Command command)
     {
@@ -57,7 +64,7 @@ public readonly struct SessionEvent
 
     /// <summary>What the event carries.</summary>
     public SessionEventKind Kind { get; }
-    /// <summary>The prediction of a <see cref="SessionEventKind.Prediction"/> event (reused: valid during <c>OnNext</c>), else null.</summary>
+    /// <summary>The prediction of a <see cref="SessionEventKind.Prediction"/> or <see cref="SessionEventKind.Trial"/> event (reused: valid during <c>OnNext</c>), else null.</summary>
     public Prediction? Prediction => _item as Prediction;
     /// <summary>The command of a <see cref="SessionEventKind.Command"/> event; on a prediction event, the command its window led to; else null.</summary>
     public Command? Command { get; }
@@ -75,6 +82,7 @@ public readonly struct SessionEvent
     public override string ToString() => Kind switch
     {
         SessionEventKind.Prediction => $"prediction {Prediction!.WindowIndex} {Prediction.Label}",
+        SessionEventKind.Trial => $"trial '{Prediction!.Cue}' @ {Prediction.CueTime:F4} {Prediction.Label}",
         SessionEventKind.Command => $"command {Command!.Name} (window {Command.WindowIndex})",
         SessionEventKind.Marker => $"marker '{Marker.Text}' @ {Marker.Timestamp:F4}",
         SessionEventKind.Gap => $"gap in '{Gap.Stream}' {Gap.LastBefore:F4}..{Gap.FirstAfter:F4}",

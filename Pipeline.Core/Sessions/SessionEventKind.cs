@@ -13,4 +13,9 @@ public enum SessionEventKind
     Gap = 4,
     /// <summary>The session's totals; the last event of a session that ran to its end (or was stopped).</summary>
     Summary = 5,
+    /// <summary>
+    /// The prediction for one trial's cue-locked epoch, cut online from the same preprocessed stream as the sliding
+    /// windows (see <see cref="Inference.Prediction.Cue"/>): what the session's trial accuracy is scored on.
+    /// </summary>
+    Trial = 6,
 }

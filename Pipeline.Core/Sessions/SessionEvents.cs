@@ -43,7 +43,8 @@ public static class SessionEvents
 
     /// <summary>
     /// Scores predictions against the cue markers that pass in the same stream (<see cref="OnlineAccuracy"/>): each
-    /// prediction inside a cued trial gets its <see cref="Inference.Prediction.Truth"/> before it is passed on.
+    /// sliding-window prediction inside a cued trial, and each trial's cue-locked epoch prediction
+    /// (<see cref="SessionEventKind.Trial"/>), gets its <see cref="Inference.Prediction.Truth"/> before it is passed on.
     /// </summary>
     public static IObservable<SessionEvent> Score(this IObservable<SessionEvent> source, OnlineAccuracy accuracy)
     {
@@ -53,6 +54,12 @@ public static class SessionEvents
         {
             if (e.Kind == SessionEventKind.Marker) accuracy.OnMarker(e.Marker);
             else if (e.Kind == SessionEventKind.Prediction) accuracy.OnPrediction(e.Prediction!, e.Prediction!.ValueNames);
+            else if (e.Kind == SessionEventKind.Trial)
+            {
+                var p = e.Prediction!;
+                var cued = accuracy.OnTrial(p.Cue!, p.CueTime, p.Values);
+                p.Truth = cued >= 0 ? p.ValueNames[cued] : null;
+            }
             observer.OnNext(e);
         }, observer.OnError, observer.OnCompleted));
     }

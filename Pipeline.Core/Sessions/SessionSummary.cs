@@ -27,12 +27,28 @@ public sealed record SessionSummary
     public double LatencyP50Ms { get; init; }
     /// <summary>Processing latency, 99th percentile, ms.</summary>
     public double LatencyP99Ms { get; init; }
-    /// <summary>Per-window accuracy against cue markers, where the recording has them (null otherwise).</summary>
+    /// <summary>Per-window accuracy against cue markers: the sliding windows inside a trial, each by its own argmax (null without cues).</summary>
     public double? WindowAccuracy { get; init; }
-    /// <summary>Per-trial accuracy against cue markers, where the recording has them (null otherwise).</summary>
+    /// <summary>
+    /// Trial accuracy: each cued trial's epoch [cue + tmin, cue + tmax] cut online from the same preprocessed stream,
+    /// aligned as the session was then, classified, and scored by its argmax; what an offline evaluation of the same
+    /// model on <c>pipeline epochs</c> of the recording gives with the same alignment (null without cues).
+    /// </summary>
     public double? TrialAccuracy { get; init; }
-    /// <summary>Number of trials evaluated.</summary>
+    /// <summary>Trials scored for <see cref="TrialAccuracy"/>.</summary>
     public int Trials { get; init; }
+    /// <summary>The sliding-window trial accuracy: the argmax of the mean probability of the windows inside each trial (null without cues).</summary>
+    public double? WindowTrialAccuracy { get; init; }
+    /// <summary>Trials with at least one sliding window, scored for <see cref="WindowTrialAccuracy"/>.</summary>
+    public int WindowTrials { get; init; }
+    /// <summary>Cue markers of the model's classes that passed.</summary>
+    public int Cues { get; init; }
+    /// <summary>Trial epochs left out because they held NaN or infinite samples.</summary>
+    public long SkippedTrials { get; init; }
+    /// <summary>True when the session ran online Euclidean alignment (the model card's mode online).</summary>
+    public bool OnlineAlignment { get; init; }
+    /// <summary>Windows that online alignment aligned with its last good matrix because the running reference had no usable eigenvalue (all-zero data so far).</summary>
+    public long GuardedWindows { get; init; }
     /// <summary>Signal seconds processed per wall second.</summary>
     public double RealTimeFactor => WallSeconds > 0 ? SignalSeconds / WallSeconds : double.PositiveInfinity;
 }

@@ -45,6 +45,8 @@ public static class Snapshots
     public static IObservable<SessionEvent> Snapshot(this IObservable<SessionEvent> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return source.Select(static e => e.Prediction is { } p ? SessionEvent.FromPrediction(p.Clone(), e.Command) : e);
+        return source.Select(static e => e.Prediction is not { } p ? e
+            : e.Kind == SessionEventKind.Trial ? SessionEvent.FromTrial(p.Clone())
+            : SessionEvent.FromPrediction(p.Clone(), e.Command));
     }
 }

@@ -27,6 +27,8 @@ public class HotPathBenchmarks
     private float[] _bucket = null!;
     private long _frame;
     private long _windows;
+    private OnlineEuclideanAlignment _online22 = null!, _online64 = null!;
+    private float[] _window22 = null!, _window64 = null!, _aligned22 = null!, _aligned64 = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -49,6 +51,10 @@ public class HotPathBenchmarks
         _aligned = new float[_window.Length];
         _queue = new WindowQueue(8, _window.Length, blockWhenFull: false);
         _bucket = new float[32 * _window.Length];
+        // Online alignment at the EEGMMIDB model's window (3 s at 160 Hz = 480 samples), 22 and 64 channels, from a
+        // population reference with warm-up 20: every call adds the window, decomposes R and aligns.
+        (_online22, _window22, _aligned22) = OnlineSetup(22, rng);
+        (_online64, _window64, _aligned64) = OnlineSetup(64, rng);
         // Warm everything up so buffers exist and the JIT has settled before measuring.
         for (var i = 0; i < 200; i++) { Next(); _windowing.OnNext(_chunk); _filtering.OnNext(_chunk); }
         for (var i = 0; i < 300; i++)
@@ -57,6 +63,18 @@ public class HotPathBenchmarks
             _queue.Enqueue(_window, new WindowTicket(i, 0, 4, 0));
             _queue.TryDequeue(_bucket.AsSpan(0, _window.Length), out _);
         }
+    }
+
+    private static (OnlineEuclideanAlignment, float[], float[]) OnlineSetup(int channels, Random rng)
+    {
+        const int samples = 480;
+        var reference = new double[channels * channels];
+        for (var i = 0; i < channels; i++) reference[i * channels + i] = 25;
+        var window = Enumerable.Range(0, channels * samples).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+        var aligned = new float[window.Length];
+        var online = new OnlineEuclideanAlignment(channels, reference, warmup: 20);
+        for (var i = 0; i < 20; i++) online.Align(window, aligned, samples);
+        return (online, window, aligned);
     }
 
     private void Next()
@@ -85,6 +103,14 @@ public class HotPathBenchmarks
     /// <summary>Euclidean alignment of one 22 x 1000 window.</summary>
     [Benchmark]
     public void Alignment_per_window() => _alignment.Apply(_window, _aligned, WindowSamples);
+
+    /// <summary>Online Euclidean alignment of one 22 x 480 window: covariance, running mean, eigendecomposition, R^-1/2, product.</summary>
+    [Benchmark]
+    public AlignmentOutcome Online_alignment_22ch_per_window() => _online22.Align(_window22, _aligned22, 480);
+
+    /// <summary>Online Euclidean alignment of one 64 x 480 window.</summary>
+    [Benchmark]
+    public AlignmentOutcome Online_alignment_64ch_per_window() => _online64.Align(_window64, _aligned64, 480);
 
     /// <summary>Enqueue one window and take it into its batch slot (the batching queue's work per window).</summary>
     [Benchmark]

@@ -38,6 +38,11 @@ internal static class CommonOptions
         Description = "The signal stream to use, by name or index (default: the main EEG stream).",
     };
 
+    public static Option<string?> AlignCalibration() => new("--align-calibration")
+    {
+        Description = "A calibration recording of the same person (XDF, EDF/BDF or GDF, e.g. a cued run before the session): its windows seed the model's online alignment (cards with alignment mode online).",
+    };
+
     public static Option<string?> Out(string description) => new("--out", "-o") { Description = description };
 
     public static (double Low, double High)? ParseBand(double[]? band)

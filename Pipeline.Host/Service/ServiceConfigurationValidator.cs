@@ -135,6 +135,7 @@ internal static partial class ServiceConfigurationValidator
             foreach (var k in d.Commands?.Keys ?? Enumerable.Empty<string>())
                 if (!card.Classes.Contains(k)) errors.Add(new($"{p}.decisions.commands.{k}", $"'{k}' is not a class of the model ({string.Join(", ", card.Classes)})"));
         }
+        ValidateCues($"{p}.model", s.Model, card, baseDirectory, errors);
 
         if (stream is not null && stream.Type == SpeechAudio.StreamType) CheckSpeech(p, s, card, baseDirectory, errors);
         else if (stream is not null) CheckStream(p, stream, pre, card, s.Model?.Path, errors);
@@ -237,6 +238,33 @@ internal static partial class ServiceConfigurationValidator
         catch (System.Xml.XPath.XPathException e)
         {
             errors.Add(new(p, $"'{text}' is not a valid LSL query ({e.Message.TrimEnd('.')}); write key=value terms such as type=EEG, or an XPath predicate such as name='Amp' and type='EEG'"));
+        }
+    }
+
+    /// <summary>The cue mapping (markers, classes) against the model's classes, and a calibration recording for an online card.</summary>
+    private static void ValidateCues(string p, ModelConfiguration? model, ModelCard? card, string baseDirectory, List<ConfigurationError> errors)
+    {
+        if (model is null) return;
+        if (model.Markers is { Count: > 0 } markers)
+        {
+            try
+            {
+                foreach (var cue in Cli.CueOptionSet.Pair(markers, model.Classes))
+                    if (card is not null && !card.Classes.Contains(cue.ClassName))
+                        errors.Add(new($"{p}.classes", $"the marker '{cue.Marker}' is mapped to '{cue.ClassName}', which is not a class of the model ({string.Join(", ", card.Classes)}); give one class per marker"));
+            }
+            catch (PipelineException e)
+            {
+                errors.Add(new($"{p}.markers", e.Message.Replace("--classes", "classes", StringComparison.Ordinal)));
+            }
+        }
+        else if (model.Classes is { Count: > 0 })
+            errors.Add(new($"{p}.classes", "names the classes of cue markers, but markers is missing; give markers too, one per class"));
+        if (model.AlignCalibration is { } calibration)
+        {
+            if (!File.Exists(ServicePaths.Resolve(baseDirectory, calibration))) errors.Add(new($"{p}.alignCalibration", "file not found"));
+            else if (card is not null && card.Preprocessing.Alignment is not { IsOnline: true })
+                errors.Add(new($"{p}.alignCalibration", $"the card of '{Path.GetFileName(model.Path)}' applies a fixed alignment matrix (not online), so there is nothing to seed; leave alignCalibration out"));
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableCounter("pipeline.session.windows", () => Each(s => s.Counters.Windows), "{window}", "Windows cut.");
         _meter.CreateObservableCounter("pipeline.session.commands", () => Each(s => s.Counters.Commands), "{command}", "Commands decided.");
         _meter.CreateObservableCounter("pipeline.session.drops", () => Each(s => s.Drops), "{window}", "Windows dropped because inference fell behind.");
+        _meter.CreateObservableCounter("pipeline.session.alignment.guarded", () => Each(s => s.Guarded), "{window}", "Windows online alignment aligned with its last good matrix (no usable reference yet).");
         _meter.CreateObservableCounter("pipeline.session.gaps", () => Each(s => s.Counters.Gaps), "{gap}", "Gaps in the input.");
         _meter.CreateObservableCounter("pipeline.session.frames", () => Each(s => s.Counters.Frames), "{frame}", "Frames received.");
         _meter.CreateObservableGauge("pipeline.session.failed", () => Each(s => s.State == SessionState.Failed ? 1 : 0), null, "1 while the session is stopped by a failure (its reason is in /status and /health).");

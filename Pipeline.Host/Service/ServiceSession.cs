@@ -63,6 +63,10 @@ internal sealed class ServiceSession
     public System.Diagnostics.Metrics.Histogram<double>? LatencyHistogram { get; set; }
     /// <summary>Windows the decoder dropped in the current run.</summary>
     public long Drops => _decoder?.Drops ?? 0;
+    /// <summary>Windows that online alignment aligned with its last good matrix (no usable reference yet); 0 without online alignment.</summary>
+    public long Guarded => _decoder?.Session.GuardedWindows ?? 0;
+    /// <summary>"online" when the session runs online Euclidean alignment, else null.</summary>
+    public string? Alignment => _decoder?.Session.OnlineAlignment is null ? null : "online";
 
     /// <summary>Starts a run on a new thread; false when it is already starting, running or stopping.</summary>
     public bool Start()

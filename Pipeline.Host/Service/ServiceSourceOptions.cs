@@ -45,6 +45,7 @@ internal static class ServiceSourceOptions
             Channels = pre.Channels is { Count: > 0 } ch ? ch : null,
             ResampleTo = pre.Resample,
             BlockWhenFull = blockWhenFull,
+            Cues = config.Model?.Markers is { Count: > 0 } markers ? Cli.CueOptionSet.Pair(markers, config.Model.Classes) : null,
             Decisions = new DecisionOptions
             {
                 WindowCount = d.Smooth ?? 4,

@@ -18,7 +18,7 @@ internal sealed class SessionCounters(System.Diagnostics.Metrics.Histogram<doubl
     private const int LatencyCapacity = 1024;
     private readonly double[] _latency = new double[LatencyCapacity];
     private long _latencyCount;
-    private long _frames, _markers, _windows, _predictions, _commands, _gaps;
+    private long _frames, _markers, _windows, _predictions, _commands, _gaps, _trials, _correctTrials;
     private double _rateHz;
     private long _rateFrames, _rateTicks;
 
@@ -34,6 +34,10 @@ internal sealed class SessionCounters(System.Diagnostics.Metrics.Histogram<doubl
     public long Commands => Volatile.Read(ref _commands);
     /// <summary>Gaps in the input.</summary>
     public long Gaps => Volatile.Read(ref _gaps);
+    /// <summary>Cued trials whose epoch was classified.</summary>
+    public long Trials => Volatile.Read(ref _trials);
+    /// <summary>Of those, the trials classified as cued.</summary>
+    public long CorrectTrials => Volatile.Read(ref _correctTrials);
     /// <summary>Input rate over the last sampling period (<see cref="SampleRate"/>), frames per second.</summary>
     public double InputRateHz => Volatile.Read(ref _rateHz);
 
@@ -77,6 +81,14 @@ internal sealed class SessionCounters(System.Diagnostics.Metrics.Histogram<doubl
             latencyHistogram?.Record(ms / 1000, _sessionTag);
             Volatile.Write(ref _latencyCount, _latencyCount + 1);
         }
+    }
+
+    /// <inheritdoc />
+    public void OnTrial(Prediction trial)
+    {
+        if (trial.Truth is null) return;
+        if (trial.Truth == trial.Label) Volatile.Write(ref _correctTrials, _correctTrials + 1);
+        Volatile.Write(ref _trials, _trials + 1);
     }
 
     /// <inheritdoc />

@@ -56,7 +56,13 @@ internal static class SessionFactory
         var lease = SharedRunnerPool.Acquire(modelPath, device, new BatchingOptions(), log);
         try
         {
-            return new SessionDecoder(DecodingSession.Create(source.Description, options, lease.Runner), lease);
+            var session = DecodingSession.Create(source.Description, options, lease.Runner);
+            if (config.Model?.AlignCalibration is { } calibration)
+            {
+                var seeded = CalibrationRecording.Seed(session, ServicePaths.Resolve(baseDirectory, calibration));
+                log($"session '{id}': online alignment seeded from {seeded.Path} ({seeded.Windows} windows, {seeded.Seconds:F1} s)");
+            }
+            return new SessionDecoder(session, lease);
         }
         catch
         {

@@ -21,6 +21,13 @@ internal sealed record SessionStatus
     public long Commands { get; init; }
     public double? LatencyP50Ms { get; init; }
     public double? LatencyP99Ms { get; init; }
+    /// <summary>"online" when the session runs online Euclidean alignment (its card asks for it), else null.</summary>
+    public string? Alignment { get; init; }
+    /// <summary>Windows online alignment aligned with its last good matrix (no usable reference yet).</summary>
+    public long Guarded { get; init; }
+    /// <summary>Cued trials classified (each trial's cue-locked epoch), and the fraction classified as cued (null before any).</summary>
+    public long Trials { get; init; }
+    public double? TrialAccuracy { get; init; }
     /// <summary>Every decoded channel's quality over its last second (flat, railed, line-noise, excessive-amplitude), once measured.</summary>
     public IReadOnlyList<Dashboard.ChannelQualityView>? Quality { get; init; }
 
@@ -49,6 +56,10 @@ internal sealed record SessionStatus
             Commands = c.Commands,
             LatencyP50Ms = c.LatencyQuantile(0.5) is { } p50 ? Math.Round(p50, 3) : null,
             LatencyP99Ms = c.LatencyQuantile(0.99) is { } p99 ? Math.Round(p99, 3) : null,
+            Alignment = s.Alignment,
+            Guarded = s.Guarded,
+            Trials = c.Trials,
+            TrialAccuracy = c.Trials > 0 ? Math.Round((double)c.CorrectTrials / c.Trials, 4) : null,
             Quality = s.Live?.Monitor.Quality is { Blocks: > 0 } q ? [.. q.Snapshot().Select(Dashboard.ChannelQualityView.Of)] : null,
         };
     }

@@ -55,22 +55,10 @@ internal static class EpochsVerb
               pipeline epochs unity-task.xdf --marker "switch,3,1,2" --marker "stay,3,1,2" --classes switch,stay --out task.npz
             """) { file, markers, marker, classes, tmin, tmax, band, notch, channels, stream, resample, output };
         command.SetAction(parse => UserError.Run(() => Run(
-            parse.GetValue(file)!, MarkerNames(parse.GetValue(markers), parse.GetValue(marker)), CommonOptions.ParseList(parse.GetValue(classes)),
+            parse.GetValue(file)!, CueOptionSet.MarkerNames(parse.GetValue(markers), parse.GetValue(marker)), CommonOptions.ParseList(parse.GetValue(classes)),
             parse.GetValue(tmin), parse.GetValue(tmax), CommonOptions.ParseBand(parse.GetValue(band)), parse.GetValue(notch) ?? 0,
             CommonOptions.ParseList(parse.GetValue(channels)), parse.GetValue(stream), parse.GetValue(resample), parse.GetValue(output)!)));
         return command;
-    }
-
-    /// <summary>The markers of <c>--markers a,b</c> (split at commas) followed by each <c>--marker</c> taken whole.</summary>
-    private static List<string> MarkerNames(string? list, string[]? whole)
-    {
-        var names = new List<string>(CommonOptions.ParseList(list) ?? []);
-        foreach (var m in whole ?? [])
-        {
-            if (string.IsNullOrEmpty(m)) throw new PipelineException("--marker is empty; give the marker text exactly as recorded, e.g. --marker \"switch,3,1,2\".");
-            names.Add(m);
-        }
-        return names;
     }
 
     private static int Run(string path, IReadOnlyList<string> markerNames, IReadOnlyList<string>? classNames, double tmin, double tmax,
@@ -89,18 +77,7 @@ internal static class EpochsVerb
 
         using var recording = Recording.Open(path);
         var cues = recording.CueMarkers;
-        var present = cues.Select(m => m.Text).ToHashSet(StringComparer.Ordinal);
-        var absent = markerNames.Where(m => !present.Contains(m)).ToList();
-        if (absent.Count > 0)
-        {
-            var known = present.Count == 0 ? "it has no cue markers at all" : $"its cue markers are {string.Join(", ", present.Order().Take(20).Select(m => $"'{m}'"))}";
-            // --markers a,b,c split a marker that holds commas: point to --marker, with that marker where it can be told.
-            var joined = string.Join(",", markerNames);
-            var example = present.Contains(joined) ? joined : present.Order(StringComparer.Ordinal).FirstOrDefault(p => p.Contains(',', StringComparison.Ordinal));
-            var hint = example is null || absent.Any(a => a.Contains(',', StringComparison.Ordinal)) ? ""
-                : $" (a marker that contains commas is named whole with --marker, e.g. --marker \"{example}\")";
-            throw new PipelineException($"The marker{(absent.Count == 1 ? "" : "s")} {string.Join(", ", absent.Select(a => $"'{a}'"))} do{(absent.Count == 1 ? "es" : "")} not occur in '{path}'; {known}{hint}.");
-        }
+        CueOptionSet.CheckPresent(markerNames, cues, path);
         var source = new ReplaySource(recording, new ReplayOptions { Fast = true, ChunkFrames = 1024, Stream = streamName }, System.Reactive.Concurrency.ImmediateScheduler.Instance);
         var description = source.Description;
         var rate = resample ?? description.NominalRate;

@@ -7,6 +7,7 @@ using Pipeline.Core.Operators;
 using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Sessions;
 using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
@@ -44,12 +45,17 @@ internal static class ReplayVerb
         var toLsl = new Option<bool>("--to-lsl") { Description = "Publish the stream and its markers as live LSL outlets at the recording's pace instead of decoding (a stand-in amplifier). Timestamps start now; at speed 1 none is later than the clock when it is sent; with --speed N they keep the recording's spacing and so run ahead of the clock." };
         var waitConsumers = new Option<double>("--wait") { Description = "With --to-lsl: seconds to wait for a consumer before playing, so it sees the recording from the start.", DefaultValueFactory = _ => 10 };
         var lslConfig = LslOptions.Config();
+        var cues = new CueOptionSet();
+        var calibration = CommonOptions.AlignCalibration();
         var dashboard = DashboardOption.Create();
 
         var command = new Command("replay", """
             Replay a recording through the pipeline: channel selection, notch, band-pass, sliding windows, then the
             model (probabilities → decisions → commands) or, without a model, per-channel band power. With cue
-            markers and a model, reports online accuracy per window and per trial.
+            markers and a model, reports online accuracy: per trial (each cue's epoch, cut online from the same
+            preprocessed stream as `pipeline epochs` cuts it, aligned and classified), per trial from the mean of its
+            sliding windows, and per window. A card with online alignment adapts to the recording as it plays;
+            --align-calibration seeds it from another recording of the same person.
 
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
@@ -58,10 +64,13 @@ internal static class ReplayVerb
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
+              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --markers T1,T2 --classes left,right --fast
+              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --align-calibration S002R04.edf --fast --jsonl trials.jsonl
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --dashboard   (the speech view: voice activity, segments, labels)
             """)
-        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard };
+        { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard, calibration };
         decisions.AddTo(command);
+        cues.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
             if (parse.GetValue(fast) && parse.GetValue(speed) is not null)
@@ -75,6 +84,8 @@ internal static class ReplayVerb
                 if (parse.GetValue(speed) is { } s && s != 1)
                     throw new PipelineException("A WAV file replays at its own pace (speed 1) or with --fast; --speed N is for EEG recordings.");
                 if (parse.GetValue(toLsl)) throw new PipelineException("--to-lsl publishes EEG recordings; a WAV file is played into a (virtual) microphone instead.");
+                if (cues.Parse(parse) is not null || parse.GetValue(calibration) is not null)
+                    throw new PipelineException("--markers/--marker/--classes and --align-calibration are for EEG models (cued trials, online alignment); a WAV file has neither.");
                 // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
                 Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
                 if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
@@ -124,7 +135,9 @@ internal static class ReplayVerb
                     Channels = CommonOptions.ParseList(parse.GetValue(channels)),
                     ResampleTo = parse.GetValue(resample),
                     Decisions = decisions.Parse(parse),
+                    Cues = cues.Parse(parse),
                 },
+                CalibrationPath = parse.GetValue(calibration),
                 JsonLinesPath = parse.GetValue(outJsonl),
                 CsvPath = parse.GetValue(csv),
                 Quiet = parse.GetValue(quiet),
@@ -142,6 +155,7 @@ internal static class ReplayVerb
         public required DecodingOptions Decoding { get; init; }
         public string? ModelPath { get; init; }
         public ModelRunnerOptions Runner { get; init; } = new();
+        public string? CalibrationPath { get; init; }
         public string? JsonLinesPath { get; init; }
         public string? CsvPath { get; init; }
         public bool Quiet { get; init; }
@@ -178,8 +192,12 @@ internal static class ReplayVerb
         using var recording = Recording.Open(request.Path);
         var source = new ReplaySource(recording, request.Replay);
         var stream = source.Stream;
+        if (request.ModelPath is null && (request.Decoding.Cues is not null || request.CalibrationPath is not null))
+            throw new PipelineException("--markers/--marker/--classes and --align-calibration score and align a model's trials; give --model.");
+        if (request.Decoding.Cues is { } named) CueOptionSet.CheckPresent(named.Select(c => c.Marker).ToList(), recording.CueMarkers, request.Path);
         using var model = request.ModelPath is { } path ? ModelRunner.Load(path, request.Runner, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]")) : null;
         var session = DecodingSession.Create(stream.Description, request.Decoding, model);
+        var calibrated = request.CalibrationPath is { } calibrationPath ? CalibrationRecording.Seed(session, calibrationPath) : null;
         var windowSeconds = session.WindowSamples / session.Rate;
         if (stream.FrameCount * session.Rate / stream.Description.NominalRate < session.WindowSamples)
             throw new PipelineException($"The window of {windowSeconds.ToString("G4", Inv)} s is longer than the stream '{stream.Description.Name}' ({(stream.FrameCount / stream.Description.NominalRate).ToString("F1", Inv)} s), so no window can be cut; choose a shorter --window.");
@@ -196,6 +214,15 @@ internal static class ReplayVerb
                 $"{(session.NotchHz > 0 ? $", notch {session.NotchHz.ToString("G", Inv)} Hz" : "")}; " +
                 $"{(model is { } r ? $"model {Markup.Escape(System.IO.Path.GetFileName(r.ModelPath))} ({string.Join("/", r.Card.Classes.Select(Markup.Escape))}) on {r.Device}" : "band power per channel (no model)")}[/]");
             foreach (var w in recording.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+            CalibrationRecording.Describe(console, session, calibrated);
+            if (session.Accuracy is { } accuracy)
+            {
+                var cued = recording.CueMarkers.Count(m => accuracy.ClassOf(m.Text) >= 0);
+                if (cued > 0)
+                    console.MarkupLine($"[grey]{cued} cues ({Markup.Escape(string.Join(", ", accuracy.CueMarkers.Order(StringComparer.Ordinal)))}); each trial's epoch {accuracy.TMin.ToString("G4", Inv)}..{session.TrialEpochs!.TMax.ToString("G4", Inv)} s after its cue is classified for the trial accuracy[/]");
+                else if (recording.CueMarkers.Count > 0)
+                    console.MarkupLine($"[yellow]note:[/] none of the model's cue markers ({Markup.Escape(string.Join(", ", accuracy.CueMarkers.Order(StringComparer.Ordinal).Select(m => $"'{m}'")))}) occurs in this recording, so there is no accuracy; map its markers with --markers ... --classes ... (its cue markers: {Markup.Escape(string.Join(", ", recording.CueMarkers.Select(m => m.Text).Distinct().Order(StringComparer.Ordinal).Take(10).Select(m => $"'{m}'")))})");
+            }
             using var page = request.Dashboard is { } address ? StartDashboard(address, session, sinks, request.Path, stream.Description) : null;
 
             using var cancel = new ConsoleCancellation();

@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using Pipeline.Core.Inference;
 using Pipeline.Core.Sessions;
 using Pipeline.Host.Cli;
+using Pipeline.Host.Sessions;
 using Pipeline.Host.Dashboard;
 using Pipeline.Sinks.Console;
 using Pipeline.Sinks.Files;
@@ -36,18 +37,26 @@ internal static class RunVerb
         var device = CommonOptions.Device();
         var config = LslOptions.Config();
         var decisions = new CommonOptions.DecisionOptionSet();
+        var cueOptions = new CueOptionSet();
+        var calibration = CommonOptions.AlignCalibration();
         var dashboard = DashboardOption.Create();
         var command = new Command("run", """
             A live session: decode an LSL EEG stream with a model until Ctrl+C, sending commands to the console,
             files and, with --to-lsl, back out over LSL. The stream is checked against the model card first (channels
-            by label, rate, window). Timestamps are corrected to this machine's LSL clock.
+            by label, rate, window). Timestamps are corrected to this machine's LSL clock. With cues on a marker
+            stream (--markers-lsl), each cued trial's epoch is classified for the online trial accuracy; --markers and
+            --classes map the cue texts to the model's classes when they differ from the card's. --align-calibration seeds
+            the model's online alignment from a recording of the same person made before.
 
             Examples:
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx
               pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --jsonl session.jsonl
+              pipeline run --lsl type=EEG --markers-lsl type=Markers --markers T1,T2 --classes left,right --model models/dbconformer-eegmmidb-lr.onnx
+              pipeline run --lsl type=EEG --model models/dbconformer-eegmmidb-lr.onnx --align-calibration calib.xdf
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --dashboard        (a live page; open the printed URL)
-            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, dashboard };
+            """) { lsl, markers, model, duration, idleStop, hop, notch, resample, outJsonl, csv, toLsl, quiet, resolveTimeout, device, config, calibration, dashboard };
         decisions.AddTo(command);
+        cueOptions.AddTo(command);
         command.SetAction(parse => UserError.Run(() =>
         {
             var pageAddress = DashboardOption.Parse(parse, dashboard); // a bad address is reported before any stream is looked for
@@ -81,7 +90,9 @@ internal static class RunVerb
                     Notch = parse.GetValue(notch),
                     ResampleTo = parse.GetValue(resample),
                     Decisions = decisions.Parse(parse),
+                    Cues = cueOptions.Parse(parse),
                 }, runner);
+                var calibrated = parse.GetValue(calibration) is { } calibrationPath ? CalibrationRecording.Seed(session, calibrationPath) : null;
                 sinks.Add(new ConsoleSink(new ConsoleSinkOptions(parse.GetValue(quiet) ? 0 : 2, ShowMarkers: !parse.GetValue(quiet))));
                 if (parse.GetValue(outJsonl) is { } j) sinks.Add(new JsonLinesSink(j));
                 if (parse.GetValue(csv) is { } c) sinks.Add(new CsvSink(c));
@@ -90,6 +101,9 @@ internal static class RunVerb
                     (source.Cues is { } cues ? $", with cues from {Markup.Escape(Identify(cues.Info))}" : "") +
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
+                CalibrationRecording.Describe(console, session, calibrated);
+                if (source.Cues is null && cueOptions.Parse(parse) is not null)
+                    console.MarkupLine("[yellow]note:[/] --markers names cue markers, but no marker stream was given; add --markers-lsl type=Markers to score trials");
                 // The live page's monitor is the last sink: its latency includes every other sink's time.
                 var live = pageAddress is null ? null : SessionMonitors.Attach(session);
                 if (live is not null) sinks.Add(live.Monitor);
@@ -110,7 +124,10 @@ internal static class RunVerb
                 {
                     if (e.IsGap) console.MarkupLine($"[red]stream lost and recovered: {e.Gap.Duration.ToString("F2", Inv)} s missing[/]");
                 });
-                session.Run(events, sinks, cancel.Token);
+                var summary = session.Run(events, sinks, cancel.Token);
+                // Live cues cannot be checked in advance: say so when none of the expected ones arrived.
+                if (source.Cues is not null && session.Accuracy is { } accuracy && summary.Cues == 0)
+                    console.MarkupLine($"[yellow]note:[/] no cue marker of the model's classes ({Markup.Escape(string.Join(", ", accuracy.CueMarkers.Order(StringComparer.Ordinal).Select(m => $"'{m}'")))}) arrived on '{Markup.Escape(source.Cues.Description.Name)}', so there is no accuracy; map the stream's markers with --markers ... --classes ...");
                 return 0;
             }
             finally

@@ -67,6 +67,15 @@ public sealed class ConsoleSink : IPipelineSink
     }
 
     /// <inheritdoc />
+    public void OnTrial(Prediction p)
+    {
+        // One line per trial (every few seconds): never rate-limited, but not shown when only commands are wanted.
+        if (_options.MaxPredictionLinesPerSecond <= 0) return;
+        var mark = p.Truth is null ? "" : p.Truth == p.Label ? " [green]correct[/]" : " [red]wrong[/]";
+        _console.MarkupLine($"[grey]{p.CueTime.ToString("F2", Inv).PadLeft(9)}s[/] trial  cue {Markup.Escape(p.Cue ?? "")}{(p.Truth is null ? "" : $" ({Markup.Escape(p.Truth)})")} → {Markup.Escape(p.Label ?? "?")} [grey]p={p.Confidence:F2}[/]{mark}");
+    }
+
+    /// <inheritdoc />
     public void OnCommand(Command c) =>
         _console.MarkupLine($"[grey]{c.Time.ToString("F2", Inv).PadLeft(9)}s[/] [bold green]COMMAND {Markup.Escape(c.Name)}[/] [grey](p={c.Confidence:F2}, window {c.WindowIndex})[/]");
 
@@ -94,8 +103,11 @@ public sealed class ConsoleSink : IPipelineSink
         if (s.DroppedWindows > 0) Row("windows dropped (model behind)", s.DroppedWindows.ToString(Inv));
         Row("commands", s.Commands.ToString(Inv));
         Row("gaps", s.Gaps == 0 ? "0" : $"{s.Gaps} ({s.GapSeconds.ToString("F3", Inv)} s missing)");
-        if (s.WindowAccuracy is { } wa) Row("window accuracy", $"{wa * 100:F1} %");
-        if (s.TrialAccuracy is { } ta) Row("trial accuracy", $"{ta * 100:F1} % of {s.Trials} trials");
+        if (s.OnlineAlignment) Row("online alignment: windows guarded", s.GuardedWindows.ToString(Inv));
+        if (s.TrialAccuracy is { } ta) Row("trial accuracy (cue-locked epoch)", $"{ta * 100:F1} % of {s.Trials} trials ({Math.Round(ta * s.Trials)}/{s.Trials})");
+        if (s.WindowTrialAccuracy is { } wta) Row("trial accuracy (mean of sliding windows)", $"{wta * 100:F1} % of {s.WindowTrials} trials");
+        if (s.WindowAccuracy is { } wa) Row("window accuracy (windows inside trials)", $"{wa * 100:F1} %");
+        if (s.SkippedTrials > 0) Row("trials skipped (NaN/Inf)", s.SkippedTrials.ToString(Inv));
         Row("latency p50 / p99", $"{s.LatencyP50Ms.ToString("F3", Inv)} / {s.LatencyP99Ms.ToString("F3", Inv)} ms");
         _console.Write(table);
     }

@@ -11,8 +11,9 @@ namespace Pipeline.Sinks.Files;
 /// <summary>
 /// Writes predictions and commands as CSV rows with a fixed header: <c>type,session,window,t_start,t_end,label,
 /// confidence,latency_ms,truth</c> followed by one column per value name of the first prediction (channels or
-/// classes). Commands use <c>type=command</c>, <c>label</c> = command name, <c>t_end</c> = decision time.
-/// Markers, gaps and the summary are not written (see the JSON Lines sink for those).
+/// classes). Commands use <c>type=command</c>, <c>label</c> = command name, <c>t_end</c> = decision time. A trial's
+/// cue-locked epoch is a <c>type=trial</c> row (its window is the trial's number). Markers, gaps and the summary are
+/// not written (see the JSON Lines sink for those).
 /// </summary>
 public sealed class CsvSink : IPipelineSink
 {
@@ -56,6 +57,20 @@ public sealed class CsvSink : IPipelineSink
         else if (_columns!.Count != p.ValueNames.Count)
             throw new PipelineException($"The CSV file '{_path}' has {_columns.Count} value columns but a prediction has {p.ValueNames.Count}; write one session per CSV file.");
         WriteCommon("prediction", p.Session, p.WindowIndex, p.StartTime, p.EndTime, p.Label, p.Confidence, p.NewestArrivalTicks, p.Truth);
+        for (var i = 0; i < p.Values.Length; i++)
+        {
+            _writer.Write(',');
+            _writer.Write(p.Values[i].ToString("R", Inv));
+        }
+        _writer.Write('\n');
+    }
+
+    /// <inheritdoc />
+    public void OnTrial(Prediction p)
+    {
+        if (!_headerWritten) WriteHeader(p.ValueNames);
+        else if (_columns!.Count != p.ValueNames.Count) return; // a band-power CSV has no class columns
+        WriteCommon("trial", p.Session, p.WindowIndex, p.StartTime, p.EndTime, p.Label, p.Confidence, 0, p.Truth);
         for (var i = 0; i < p.Values.Length; i++)
         {
             _writer.Write(',');

@@ -8,7 +8,8 @@ using Pipeline.Core.Signals;
 namespace Pipeline.Sinks.Files;
 
 /// <summary>
-/// Writes one JSON object per line: predictions, commands, markers, gaps and a closing summary. Field names are
+/// Writes one JSON object per line: predictions, trials (each cued trial's epoch classified), commands, markers, gaps
+/// and a closing summary. Field names are
 /// stable and documented in docs/output-formats.md; every object has a <c>type</c> field.
 /// </summary>
 public sealed class JsonLinesSink : IPipelineSink
@@ -70,6 +71,31 @@ public sealed class JsonLinesSink : IPipelineSink
         if (double.IsFinite(p.SegmentStart)) _json.WriteNumber("segment_start"u8, p.SegmentStart);
         if (double.IsFinite(p.SegmentEnd)) _json.WriteNumber("segment_end"u8, p.SegmentEnd);
         _json.WriteNumber("latency_ms"u8, Math.Round(ElapsedMs(p.NewestArrivalTicks), 4));
+        _json.WriteStartObject("values"u8);
+        for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
+        _json.WriteEndObject();
+        _json.WriteEndObject();
+        EndLine();
+    }
+
+    /// <inheritdoc />
+    public void OnTrial(Prediction p)
+    {
+        if (!ReferenceEquals(_namesSource, p.ValueNames))
+        {
+            _namesSource = p.ValueNames;
+            _names = p.ValueNames.Select(n => JsonEncodedText.Encode(n)).ToArray();
+        }
+        _json.WriteStartObject();
+        _json.WriteString("type"u8, "trial"u8);
+        _json.WriteString("session"u8, p.Session);
+        _json.WriteString("cue"u8, p.Cue);
+        _json.WriteNumber("t_cue"u8, p.CueTime);
+        _json.WriteNumber("t_start"u8, p.StartTime);
+        _json.WriteNumber("t_end"u8, p.EndTime);
+        if (p.Label is null) _json.WriteNull("label"u8); else _json.WriteString("label"u8, p.Label);
+        _json.WriteNumber("confidence"u8, p.Confidence);
+        if (p.Truth is not null) _json.WriteString("truth"u8, p.Truth);
         _json.WriteStartObject("values"u8);
         for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
         _json.WriteEndObject();
@@ -209,6 +235,15 @@ public sealed class JsonLinesSink : IPipelineSink
         if (s.WindowAccuracy is { } wa) _json.WriteNumber("window_accuracy"u8, wa);
         if (s.TrialAccuracy is { } ta) _json.WriteNumber("trial_accuracy"u8, ta);
         if (s.Trials > 0) _json.WriteNumber("trials"u8, s.Trials);
+        if (s.WindowTrialAccuracy is { } wta) _json.WriteNumber("window_trial_accuracy"u8, wta);
+        if (s.WindowTrials > 0) _json.WriteNumber("window_trials"u8, s.WindowTrials);
+        if (s.Cues > 0) _json.WriteNumber("cues"u8, s.Cues);
+        if (s.SkippedTrials > 0) _json.WriteNumber("skipped_trials"u8, s.SkippedTrials);
+        if (s.OnlineAlignment)
+        {
+            _json.WriteString("alignment"u8, "online"u8);
+            _json.WriteNumber("guarded_windows"u8, s.GuardedWindows);
+        }
         _json.WriteEndObject();
         EndLine();
         _stream.Flush();

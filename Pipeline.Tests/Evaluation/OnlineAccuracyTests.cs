@@ -46,11 +46,33 @@ public sealed class OnlineAccuracyTests
         Assert.Equal(4, accuracy.Windows);
         Assert.Equal(3 / 4.0, accuracy.WindowAccuracy);
         // Trial 1: summed left 0.8 + 0.2 = 1.0 vs right 1.0 → a tie goes to the first class (left, correct); trial 2: right.
-        Assert.Equal(2, accuracy.Trials);
-        Assert.Equal(1.0, accuracy.TrialAccuracy);
-        // A trial that no window reached is not counted.
+        Assert.Equal(2, accuracy.WindowTrials);
+        Assert.Equal(1.0, accuracy.WindowTrialAccuracy);
+        // Sliding windows alone score no trial by its epoch.
+        Assert.Equal(0, accuracy.Trials);
+        Assert.Null(accuracy.TrialAccuracy);
+        // A trial that no window reached is not counted, but its cue is.
         accuracy.OnMarker(new Marker(100, "T1"));
-        Assert.Equal(2, accuracy.Trials);
+        Assert.Equal(2, accuracy.WindowTrials);
+        Assert.Equal(3, accuracy.Cues);
         Assert.Throws<ArgumentException>(() => new OnlineAccuracy(new Dictionary<string, int>(), 2, 1, 1));
+    }
+
+    [Fact]
+    public void A_trial_is_scored_by_the_argmax_of_its_epochs_prediction_and_unmapped_cues_are_not_trials()
+    {
+        var accuracy = new OnlineAccuracy(new Dictionary<string, int> { ["T1"] = 0, ["T2"] = 1 }, 2, 0.5, 3.5);
+        Assert.Equal(0, accuracy.OnTrial("T1", 4.1, [0.7f, 0.3f]));   // left, correct
+        Assert.Equal(1, accuracy.OnTrial("T2", 12.3, [0.6f, 0.4f]));  // right cued, left predicted: wrong
+        Assert.Equal(1, accuracy.OnTrial("T2", 20.5, [0.2f, 0.8f]));  // right, correct
+        Assert.Equal(-1, accuracy.OnTrial("T0", 28.7, [0.9f, 0.1f])); // rest: no trial
+        Assert.Equal(3, accuracy.Trials);
+        Assert.Equal(2 / 3.0, accuracy.TrialAccuracy);
+        Assert.Equal([true, false, true], accuracy.TrialResults.Select(t => t.Correct));
+        Assert.Equal([4.1, 12.3, 20.5], accuracy.TrialResults.Select(t => t.CueTime));
+        Assert.Equal(1, accuracy.TrialResults[1].Class);
+        Assert.Equal(0, accuracy.TrialResults[1].Predicted);
+        Assert.Equal(-1, accuracy.ClassOf("T0"));
+        Assert.Equal(1, accuracy.ClassOf("T2"));
     }
 }

@@ -127,4 +127,59 @@ public sealed class ModelCardValidationTests : IDisposable
         Assert.Contains("'preprocessing.scale' is 0", r.Err);
         Assert.DoesNotContain("internal error", r.All);
     }
+
+    // The demo card turned into an online one (22 channels): reference 2·I, warm-up 20, floor 1e-6.
+    private static JsonNode OnlineCard()
+    {
+        var json = Card("dbconformer-demo.json");
+        var rows = new JsonArray();
+        for (var i = 0; i < 22; i++) rows.Add(new JsonArray(Enumerable.Range(0, 22).Select(j => (JsonNode)JsonValue.Create(i == j ? 2.0 : 0.0)).ToArray()));
+        var a = json["preprocessing"]!["alignment"]!;
+        a["mode"] = "online";
+        a["reference"] = rows;
+        a["warmup"] = 20;
+        a["eigenFloor"] = 1e-6;
+        return json;
+    }
+
+    [Fact]
+    public void An_online_card_is_read_with_its_reference_warmup_and_floor()
+    {
+        var card = ModelCard.Parse(OnlineCard().ToJsonString(), "card.json");
+        var a = card.Preprocessing.Alignment!;
+        Assert.True(a.IsOnline);
+        Assert.Equal(20, a.Warmup);
+        Assert.Equal(1e-6, a.EigenFloor);
+        Assert.Equal(2.0, a.Reference![5][5]);
+        var ea = Pipeline.Core.Preprocessing.OnlineEuclideanAlignment.FromCard(card);
+        Assert.Equal(22, ea.Channels);
+        Assert.Equal(20, ea.Weight);
+        // The demo card itself is offline (mode given or not), so it has no online alignment to build.
+        Assert.False(ModelCard.Load(Path.Combine(Models, "dbconformer-demo.json")).Preprocessing.Alignment!.IsOnline);
+        Assert.Throws<PipelineException>(() => Pipeline.Core.Preprocessing.OnlineEuclideanAlignment.FromCard(ModelCard.Load(Path.Combine(Models, "dbconformer-demo.json"))));
+    }
+
+    [Theory]
+    [InlineData("preprocessing.alignment.mode", "\"sideways\"", "'preprocessing.alignment.mode' is 'sideways', but it must be 'offline' (a fixed matrix) or 'online'")]
+    [InlineData("preprocessing.alignment.mode", "3", "'preprocessing.alignment.mode' must be text, not the number 3")]
+    [InlineData("preprocessing.alignment.reference", "\"from training\"", "'preprocessing.alignment.reference' is text, as an older card's note was")]
+    [InlineData("preprocessing.alignment.reference", "[[1, 0], [0, 1]]", "'preprocessing.alignment.reference' is not 22 x 22")]
+    [InlineData("preprocessing.alignment.reference[3][4]", "1", "'preprocessing.alignment.reference' is not symmetric ([4][3] is 0 but [3][4] is 1)")]
+    [InlineData("preprocessing.alignment.reference[0][0]", "\"big\"", "'preprocessing.alignment.reference[0][0]' must be a number (a covariance value)")]
+    [InlineData("preprocessing.alignment.reference[0]", "7", "'preprocessing.alignment.reference[0]' must be a list")]
+    [InlineData("preprocessing.alignment.warmup", "-1", "'preprocessing.alignment.warmup' is -1, but it must be a number of windows")]
+    [InlineData("preprocessing.alignment.warmup", "\"20\"", "'preprocessing.alignment.warmup' must be a number (a number of windows)")]
+    [InlineData("preprocessing.alignment.warmup", "null", "'preprocessing.alignment.warmup' is missing; an online reference needs its weight")]
+    [InlineData("preprocessing.alignment.eigenFloor", "0", "'preprocessing.alignment.eigenFloor' is 0, but it must be a fraction of the largest eigenvalue above 0")]
+    [InlineData("preprocessing.alignment.eigenFloor", "2", "'preprocessing.alignment.eigenFloor' is 2, but it must be a fraction")]
+    [InlineData("preprocessing.alignment.reference", "null", "'preprocessing.alignment.reference' is missing, but warmup is 20")]
+    [InlineData("preprocessing.alignment.mode", "\"offline\"", "'preprocessing.alignment.mode' is 'offline', but the card gives online settings")]
+    public void A_wrong_online_alignment_field_is_refused_naming_its_json_path(string path, string value, string expected)
+    {
+        var json = OnlineCard();
+        Set(json, path, JsonNode.Parse(value));
+        var e = Assert.Throws<PipelineException>(() => ModelCard.Parse(json.ToJsonString(), "card.json"));
+        Assert.StartsWith("The model card 'card.json' is not valid: ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
 }

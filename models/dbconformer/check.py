@@ -7,7 +7,10 @@
 3. ONNX export at opset 17 passes onnx.checker (full check), names and dynamic batch axis;
 4. Euclidean alignment whitens the training covariance; incompatible npz files are refused;
 5. train.py (2 epochs, small synthetic npz, both split modes) + export.py produce a
-   checkpoint, metrics, model, card and golden file, and the golden outputs reproduce.
+   checkpoint, metrics, model, card and golden file, and the golden outputs reproduce;
+6. online Euclidean alignment: online-ea.golden.json reproduces, the running-mean rule, guards;
+7. cross-subject: per-subject references from sliding windows, online trial matrices without
+   look-ahead, train_xsubject.py -> export.py (online and offline cards) -> finetune.py.
 """
 import base64
 import json
@@ -182,7 +185,131 @@ def main():
         expect(p.returncode == 0 and m2.get("n_train") == 80 and m2.get("n_test") == 10,
                "train.py a.npz b.npz --test c.npz (80 train, 10 test)")
 
+        # 6. online Euclidean alignment: the committed parity file reproduces, guards hold
+        check_online_alignment()
+
+        # 7. cross-subject training (per-subject EA), online card, fine-tuning
+        check_cross_subject(tmp)
+
     print(f"all checks passed in {time.time() - t0:.0f} s")
+
+
+def check_online_alignment():
+    import alignment
+    g = alignment.golden()
+    committed = json.load(open(os.path.join(HERE, "online-ea.golden.json")))
+    same = all(np.allclose(decode(a["expected"]), decode(b["expected"]), atol=1e-5)
+               and a["status"] == b["status"] for a, b in zip(g["cases"], committed["cases"]))
+    expect(same and len(g["cases"]) == len(committed["cases"]),
+           "online-ea.golden.json reproduces from alignment.py (regenerate: alignment.py --golden PATH)")
+    for c in committed["cases"]:
+        W, E = decode(c["windows"]), decode(c["expected"])
+        expect(np.isfinite(E).all() and c["skipped"] == c["status"].count("skipped")
+               and c["guarded"] == c["status"].count("guarded"),
+               f"online EA case {c['name']}: finite outputs, {c['skipped']} skipped, {c['guarded']} guarded")
+    # the rule by hand: with w0 = 0 the n-th output is R_n^-1/2 X_n with R_n the plain running mean
+    rng = np.random.RandomState(3)
+    X = rng.randn(6, 5, 50).astype(np.float32)
+    ea = alignment.OnlineAlignment(5)
+    for n in range(6):
+        Y, _ = ea.step(X[n])
+        R = np.mean([X[i].astype(np.float64) @ X[i].T.astype(np.float64) / 50 for i in range(n + 1)], axis=0)
+        l, V = np.linalg.eigh(R)
+        ref = (V * np.maximum(l, 1e-6 * l.max()) ** -0.5) @ V.T @ X[n]
+        if not np.allclose(Y, ref, atol=1e-5):
+            fail(f"online EA window {n} differs from the running-mean rule")
+    Z = np.zeros((5, 50), np.float32)
+    Z[:4] = X[0, :4]
+    flat = alignment.OnlineAlignment(5)
+    Y, s = flat.step(Z)
+    expect(s == "ok" and np.isfinite(Y).all() and np.abs(Y[4]).max() < 1e-6,
+           "online EA: a flat channel stays finite and its output stays 0; running mean matches the rule")
+
+
+def continuous_npz(prefix, subject, seed, runs=2, C=4, trials=12):
+    """Synthetic subject: continuous 160 Hz signal with left/right 10 Hz bursts, as eegmmidb_prepare.py writes
+    (epochs file + -continuous file), scaled per subject so that per-subject alignment matters."""
+    rng = np.random.RandomState(seed)
+    gain = rng.uniform(0.5, 3.0, C)
+    paths = []
+    for r in range(runs):
+        n = int((4.1 + trials * 4.2 + 4) * 160)
+        sig = rng.randn(C, n) * gain[:, None]
+        onsets = 4.1 + np.arange(trials) * 4.2
+        y = np.arange(trials) % 2
+        t = np.arange(480) / 160
+        for o, c in zip(onsets, y):
+            s = int(round((o + 0.5) * 160))
+            sig[0 if c else 2, s - 80:s + 560] += 3 * gain[0 if c else 2] * np.sin(2 * np.pi * 10 * np.arange(640) / 160)
+        sig = sig.astype(np.float32)
+        X = np.stack([sig[:, int(round((o + 0.5) * 160)):int(round((o + 0.5) * 160)) + 480] for o in onsets])
+        p = f"{prefix}/{subject}R{r + 4:02d}.npz"
+        common = dict(class_names=np.array(["left", "right"]), markers=np.array(["T1", "T2"]),
+                      channel_labels=np.array([f"E{i}" for i in range(C)]), rate=np.float64(160),
+                      band=np.array([8.0, 30.0]), notch=np.float64(0.0), source=np.array(f"{subject}R{r}.edf"))
+        np.savez(p, X=X, y=y.astype(np.int64), tmin=np.float64(0.5), tmax=np.float64(3.5),
+                 onsets=onsets, **common)
+        np.savez(p[:-4] + "-continuous.npz", X=sig[None], y=np.zeros(1, np.int64), tmin=np.float64(0),
+                 tmax=np.float64(n / 160), onsets=np.zeros(1), **common)
+        paths.append(p)
+    return paths
+
+
+def check_cross_subject(tmp):
+    import xsubject as xs
+    d = os.path.join(tmp, "xs")
+    os.makedirs(d)
+    files = [p for i, s in enumerate(["S101", "S102", "S103"]) for p in continuous_npz(d, s, i)]
+    runs = xs.load_files(files)
+    subj = [xs.Subject(s, r) for s, r in sorted(runs.items())]
+    direct = np.mean([xs.window_covariance(r.signal[:, s:s + 480]) for r in subj[0].runs
+                      for s in r.window_starts()], axis=0)
+    expect(np.allclose(subj[0].R, direct, rtol=1e-10),
+           "per-subject reference = mean covariance of every sliding window (480 every 40)")
+    A = np.concatenate([xs.window_covariance(s.aligned_trials()) for s in subj]).mean(axis=0)
+    expect(all(np.allclose(xs.window_covariance(np.matmul(s.W, np.stack(
+        [r.signal[:, a:a + 480] for r in s.runs for a in r.window_starts()]))).mean(axis=0), np.eye(4), atol=1e-6)
+        for s in subj) and A.shape == (4, 4), "each subject aligned with its own reference whitens its windows")
+    # online EA over trials: the matrix of the last trial uses every window that ended before the trial's end
+    s = subj[1]
+    M = xs.online_trial_matrices(s.runs[:1], None, 0)
+    r = s.runs[0]
+    ends = r.window_starts() + 480
+    last = r.starts[-1] + 480
+    use = np.flatnonzero(ends <= last)
+    Rn = np.mean([xs.window_covariance(r.signal[:, a:a + 480]) for a in r.window_starts()[use]], axis=0)
+    from alignment import inverse_sqrt
+    expect(np.allclose(M[-1], inverse_sqrt(Rn), rtol=1e-8, atol=1e-10),
+           "online trial matrices = running mean of the windows ended so far (no labels, no future)")
+
+    out = os.path.join(tmp, "xs-run")
+    p = run([os.path.join(HERE, "train_xsubject.py"), *files, "--config", "all-channels-noaug", "--epochs", "2",
+             "--warmup", "20", "--out", out, "--attribution", "eegmmidb"])
+    expect(p.returncode == 0 and "3 subjects, 72 trials" in p.stdout, "train_xsubject.py: 3 subjects, 2 epochs")
+    onnx_path = os.path.join(out, "xs.onnx")
+    p = run([os.path.join(HERE, "export.py"), os.path.join(out, "checkpoint.pt"), "--out", onnx_path])
+    card = json.load(open(os.path.join(out, "xs.json"))) if p.returncode == 0 else {}
+    al = card.get("preprocessing", {}).get("alignment", {})
+    P = np.mean([t.R for t in subj], axis=0)
+    expect(al.get("mode") == "online" and np.allclose(np.array(al.get("reference")), P, rtol=1e-12)
+           and al.get("warmup") == 20.0 and al.get("eigenFloor") == 1e-6
+           and np.allclose(np.array(al["matrix"]), inverse_sqrt(P), rtol=1e-5)
+           and card["window"] == {"samples": 480, "seconds": 3.0, "tmin": 0.5, "tmax": 3.5}
+           and "Schalk" in json.dumps(card.get("attribution")) and card["input"]["shape"] == [-1, 4, 480],
+           "export.py: online card (reference P, warmup, eigenFloor, fallback matrix, window, attribution)")
+    p = run([os.path.join(HERE, "export.py"), os.path.join(out, "checkpoint.pt"), "--out",
+             os.path.join(out, "xs-offline.onnx"), "--alignment", "offline"])
+    card2 = json.load(open(os.path.join(out, "xs-offline.json"))) if p.returncode == 0 else {}
+    expect(card2.get("preprocessing", {}).get("alignment", {}).get("mode") == "offline"
+           and "reference" not in card2["preprocessing"]["alignment"],
+           "export.py --alignment offline: today's fixed-matrix card")
+    ft = os.path.join(tmp, "xs-ft")
+    p = run([os.path.join(HERE, "finetune.py"), os.path.join(out, "checkpoint.pt"), files[0], "--out", ft, "--epochs", "3"])
+    ck = torch.load(os.path.join(ft, "checkpoint.pt")) if p.returncode == 0 else {}
+    cal = xs.Subject("x", xs.load_files(files[:1])["S101"])
+    expect(p.returncode == 0 and np.allclose(ck["online"]["reference"], cal.R)
+           and ck["online"]["warmup"] == len(cal.runs[0].window_starts()),
+           "finetune.py: fine-tuned checkpoint, online EA seeded with the calibration (reference, window count)")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,28 @@ def golden(model, W, count=3, seed=0):
     }
 
 
-def card(model, ck, name, commands, export_command):
+def alignment_entry(ck, mode):
+    """preprocessing.alignment: `offline` = a fixed matrix; `online` = the runtime's online EA (models/README.md)
+    with the population (or calibration) reference P, warm-up weight w0 and eigenvalue floor. An online entry
+    also carries `matrix` = P^-1/2, what a reader that does not know `mode` applies as a fixed matrix."""
+    matrix = np.asarray(ck["alignment"], dtype=np.float32).tolist()
+    if mode == "offline":
+        note = ck["meta"].get("alignment_note") or ("matrix = R^-1/2, R = mean covariance (np.cov style, T-1) of "
+                                                    "the training epochs")
+        return {"kind": "euclidean", "mode": "offline", "matrix": matrix, "note": note}
+    on = ck["online"]
+    return {"kind": "euclidean", "mode": "online",
+            "reference": np.asarray(on["reference"], dtype=np.float64).tolist(),
+            "warmup": float(on["warmup"]), "eigenFloor": float(on["eigen_floor"]),
+            "matrix": matrix,
+            "note": on.get("note") or ("online EA: per window C = X X^T / T (before `scale`), R_n = (warmup * "
+                                       "reference + sum C_i) / (warmup + n), window added first, then aligned "
+                                       "with R_n^-1/2 (eigenvalues floored at eigenFloor * max); `reference` = "
+                                       "mean over the training subjects of each subject's mean window "
+                                       "covariance; `matrix` = reference^-1/2 for readers without online EA")}
+
+
+def card(model, ck, name, commands, export_command, mode="offline"):
     meta, cfg = ck["meta"], model.config
     C, T, rate = cfg["channels"], cfg["samples"], meta["rate"]
     band = meta["band"]
@@ -128,10 +149,7 @@ def card(model, ck, name, commands, export_command):
         "preprocessing": {
             "band": band,
             "notch": meta["notch"],
-            "alignment": {"kind": "euclidean",
-                          "matrix": np.asarray(ck["alignment"], dtype=np.float32).tolist(),
-                          "reference": "R^-1/2, R = mean covariance (np.cov style, T-1) of the "
-                                       "training epochs"},
+            "alignment": alignment_entry(ck, mode),
             "scale": 1.0,
         },
         "classes": meta["class_names"],
@@ -139,6 +157,8 @@ def card(model, ck, name, commands, export_command):
         "commands": {c: commands.get(c, c) for c in meta["class_names"]},
         "parameters": count_parameters(model),
         "hyperparameters": cfg,
+        **({"evaluation": ck["metrics"]["cross_validation"]} if "cross_validation" in ck.get("metrics", {}) else {}),
+        **({"attribution": meta["attribution"]} if meta.get("attribution") else {}),
         "provenance": {
             "data": meta["data"],
             "data_sha256": meta.get("data_sha256", {}),
@@ -255,6 +275,9 @@ def main(argv=None):
     ap.add_argument("--name", help="model name (default: file stem of --out)")
     ap.add_argument("--command", action="append", default=[], metavar="CLASS=NAME",
                     help="command emitted for a class (default: the class name)")
+    ap.add_argument("--alignment", choices=["auto", "offline", "online"], default="auto",
+                    help="card alignment mode (auto: online when the checkpoint has online-EA settings, as "
+                         "train_xsubject.py and finetune.py write them; else offline, the fixed matrix)")
     ap.add_argument("--golden-count", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0, help="seed of the golden inputs")
     args = ap.parse_args(argv)
@@ -282,9 +305,15 @@ def main(argv=None):
             raise SystemExit(f"--command {c!r}: want CLASS=NAME with CLASS in {ck['meta']['class_names']}")
         commands[k] = v
 
+    mode = args.alignment
+    if mode == "auto":
+        mode = "online" if ck.get("online") else "offline"
+    if mode == "online" and not ck.get("online"):
+        raise SystemExit(f"{args.checkpoint} has no online-EA settings (train it with train_xsubject.py or "
+                         "finetune.py), so only --alignment offline is possible")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     proto = export_onnx(model, out, layout=args.layout)
-    model_card = card(model, ck, name, commands, export_command)
+    model_card = card(model, ck, name, commands, export_command, mode)
     model_card["export"] = layout_card(model, args.layout)
     golden_doc = golden(model, np.asarray(ck["alignment"]), args.golden_count, args.seed)
     with open(base + ".json", "w") as f:
