@@ -25,9 +25,9 @@ Each option name means one thing in every verb (checked by `OptionVocabularyTest
 | the file a verb makes (XDF, npz) | `--out`, `-o` (lsl record, simulate, epochs) | |
 | channels by label, comma-separated | `--channels` (replay, epochs: which to keep; simulate: which to make) | a count |
 | a number of channels | `--channel-count` (simulate: a standard layout; lsl bench) | simulate's old `--channels 64`, lsl bench's old `--channels` |
-| an LSL query (`type=EEG`, `name=X`, or an XPath predicate) | `--lsl QUERY` (run, lsl record; run's cues: `--markers-lsl QUERY`; serve: `source.predicate`, `source.markers`) | lsl record's old `--stream`, `-s` |
+| an LSL query (`type=EEG`, `name=X`, or an XPath predicate) | `--lsl QUERY` (run, lsl record; run's cues: `--markers-lsl QUERY`; serve: `source.query`, `source.markers`) | lsl record's old `--stream`, `-s`; serve's old `source.predicate` |
 | a stream inside a recording, by name or index | `--stream` (replay, epochs, bench replay) | |
-| seconds to wait for a stream (or a consumer) to appear | `--wait` (run, lsl list, lsl record, replay --to-lsl; serve: `source.resolveTimeout`) | run's old `--resolve-timeout` |
+| seconds to wait for a stream (or a consumer) to appear | `--wait` (run, lsl list, lsl record, replay --to-lsl; serve: `source.wait`) | run's old `--resolve-timeout`; serve's old `source.resolveTimeout` |
 | stop after this many seconds | `--duration` (run, lsl record, listen) | |
 
 The old spellings in the last column still work in this release, hidden from the help: each use prints one
