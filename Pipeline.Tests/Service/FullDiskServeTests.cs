@@ -78,7 +78,9 @@ public sealed class FullDiskServeTests
             // The recording on the full disk ends on a whole chunk: it reads without a damage warning, up to the failure.
             var failed = XdfReader.Open(Path.Combine(small.Path, "recording-full.xdf"));
             Assert.Empty(failed.Warnings);
-            Assert.True(failed.FindStream(1)!.SampleCount > 250);
+            // What it holds depends on how far the writer got before the filler took the space (a loaded machine
+            // writes later): some samples, all readable.
+            Assert.True(failed.FindStream(1)!.SampleCount > 0, $"the recording on the full disk kept no samples: {output}");
             Assert.DoesNotContain("Unhandled", output.ToString());
         }
         finally
