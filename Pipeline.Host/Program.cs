@@ -10,6 +10,16 @@ internal static class Program
     {
         // Spectre assumes 80 columns when output goes to a file or pipe; tables then wrap badly.
         if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+        args = Cli.LegacySpellings.Rewrite(args, Console.Error);
+        var root = CreateRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && !AsksForHelp(args)) return UsageError(parse);
+        return parse.Invoke();
+    }
+
+    /// <summary>Every verb with its options, as <c>--help</c> shows them.</summary>
+    internal static RootCommand CreateRoot()
+    {
         var root = new RootCommand("""
             pipeline — a real-time BCI and audio pipeline: signals in (LSL, XDF/EDF replay, simulator), windows,
             ONNX decoders, commands out.
@@ -37,9 +47,7 @@ internal static class Program
         root.Subcommands.Add(ServeVerb.Create());
         ListenVerb.Attach(root);
         DemoVerb.Attach(root);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && !AsksForHelp(args)) return UsageError(parse);
-        return parse.Invoke();
+        return root;
     }
 
     // The parser names .NET types ('System.Nullable`1[System.Double]'); a user reads 'a number'.

@@ -12,6 +12,30 @@ VERBS = ["info", "replay", "run", "lsl list", "lsl record", "lsl bench", "epochs
          "audio devices", "bench replay", "bench inference", "bench model", "bench latency", "bench micro", "bench loopback"]
 
 
+VOCABULARY = """## Vocabulary: one name per meaning
+
+Each option name means one thing in every verb (checked by `OptionVocabularyTests`, which parses every verb's help):
+
+| meaning | name | not |
+|---|---|---|
+| where a model runs: `cpu`, `cuda` or `auto` | `--device` (replay, run, listen, bench; serve: `model.device`) | listen's old `--compute` |
+| the microphone (a name from `pipeline audio devices`) | `--mic` (listen; serve: `source.device` of a microphone) | listen's old `--device NAME`, `-d` |
+| JSON Lines output | `--jsonl FILE` (replay, run, listen; serve: `sinks.jsonl`) | replay's and run's old `--out`, `-o` |
+| CSV output / JSON results | `--csv FILE` / `--json FILE` (bench) | |
+| the file a verb makes (XDF, npz) | `--out`, `-o` (lsl record, simulate, epochs) | |
+| channels by label, comma-separated | `--channels` (replay, epochs: which to keep; simulate: which to make) | a count |
+| a number of channels | `--channel-count` (simulate: a standard layout; lsl bench) | simulate's old `--channels 64`, lsl bench's old `--channels` |
+| an LSL query (`type=EEG`, `name=X`, or an XPath predicate) | `--lsl QUERY` (run, lsl record; run's cues: `--markers-lsl QUERY`; serve: `source.query`, `source.markers`) | lsl record's old `--stream`, `-s`; serve's old `source.predicate` |
+| a stream inside a recording, by name or index | `--stream` (replay, epochs, bench replay) | |
+| seconds to wait for a stream (or a consumer) to appear | `--wait` (run, lsl list, lsl record, replay --to-lsl; serve: `source.wait`) | run's old `--resolve-timeout`; serve's old `source.resolveTimeout` |
+| stop after this many seconds | `--duration` (run, lsl record, listen) | |
+
+The old spellings in the last column still work in this release, hidden from the help: each use prints one
+`note:` line on standard error naming the new spelling. listen's `--device` now means the compute device as
+everywhere; until the next release `--device NAME` with any name but cpu, cuda or auto is still taken as `--mic NAME`.
+""".splitlines() + [""]
+
+
 def help_of(verb):
     env = dict(os.environ, NO_COLOR="1", COLUMNS="400")
     return subprocess.run(["dotnet", DLL, *verb.split(), "--help"], capture_output=True, text=True, env=env).stdout
@@ -48,6 +72,7 @@ def main():
            "One row per option and meaning; where one name means different things in different verbs, each meaning has",
            "its row. `pipeline <verb> --help` shows each verb's examples. Usage mistakes exit 2 with one line and the",
            "`--help` to read; SIGTERM, SIGINT and SIGHUP end a running verb cleanly (exit 0).", "",
+           *VOCABULARY,
            "## pipeline --help", "", "```", root.strip(), "```", "",
            "## Options", "", "| option | meaning | verbs |", "|---|---|---|"]
     for (names, meaning), verbs in sorted(rows.items(), key=lambda r: (r[0][0].lstrip("-").lower(), r[0][1])):

@@ -30,6 +30,9 @@ internal static class CommonOptions
         Description = "Keep only these channels, in this order, by label (comma-separated; EDF spellings such as 'C3..' match 'C3').",
     };
 
+    /// <summary>JSON Lines output: <c>--jsonl</c> in every verb (as <c>sinks.jsonl</c> in serve's configuration).</summary>
+    public static Option<string?> JsonLines(string description) => new("--jsonl") { Description = description };
+
     public static Option<string?> Stream() => new("--stream")
     {
         Description = "The signal stream to use, by name or index (default: the main EEG stream).",

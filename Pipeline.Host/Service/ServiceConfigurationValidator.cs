@@ -168,11 +168,13 @@ internal static partial class ServiceConfigurationValidator
                 // The device itself is checked when the session starts (it may be plugged in later).
                 return SpeechAudio.Describe("microphone-" + id, "microphone");
             case "lsl":
-                if (new[] { source.Predicate, source.Name, source.Type, source.SourceId }.All(string.IsNullOrWhiteSpace))
-                    errors.Add(new(p, "an lsl source needs predicate, name, type or sourceId"));
-                TryPredicate($"{p}.predicate", source.Predicate, errors);
+                if (new[] { source.EffectiveQuery, source.Name, source.Type, source.SourceId }.All(string.IsNullOrWhiteSpace))
+                    errors.Add(new(p, "an lsl source needs query, name, type or sourceId"));
+                if (source.Query is not null && source.Predicate is not null)
+                    errors.Add(new($"{p}.predicate", "the old name of query; give query alone"));
+                TryPredicate(source.Query is not null ? $"{p}.query" : $"{p}.predicate", source.EffectiveQuery, errors);
                 TryPredicate($"{p}.markers", source.Markers, errors);
-                if (!(source.ResolveTimeout > 0)) errors.Add(new($"{p}.resolveTimeout", "must be a positive number of seconds"));
+                if (!(source.EffectiveWait > 0)) errors.Add(new(source.Wait is not null ? $"{p}.wait" : $"{p}.resolveTimeout", "must be a positive number of seconds"));
                 return null;
             case "replay":
                 CheckSpeed(p, source.Speed, errors);

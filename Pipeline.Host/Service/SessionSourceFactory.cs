@@ -62,8 +62,8 @@ internal static class SessionSourceFactory
     private static SessionSource OpenLsl(SourceConfiguration s)
     {
         var source = LslCuedSource.Open(
-            new LslSourceOptions(s.Name, s.Type, s.SourceId, s.Predicate is { } p ? LslQuery.Parse(p) : null, s.ResolveTimeout, Exclude: LslOwnOutlets.Uids),
-            s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.ResolveTimeout, Exclude: LslOwnOutlets.Uids) : null);
+            new LslSourceOptions(s.Name, s.Type, s.SourceId, s.EffectiveQuery is { } p ? LslQuery.Parse(p) : null, s.EffectiveWait, Exclude: LslOwnOutlets.Uids),
+            s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.EffectiveWait, Exclude: LslOwnOutlets.Uids) : null);
         var d = source.Description;
         return new SessionSource(d, source, $"lsl {Verbs.RunVerb.Identify(source.Signal.Info)}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz{(source.Cues is { } cues ? $", with cues from {Verbs.RunVerb.Identify(cues.Info)}" : "")}", source);
     }

@@ -10,8 +10,13 @@ internal sealed record SourceConfiguration
     public string? Kind { get; init; }
 
     // lsl
-    /// <summary>lsl: an XPath predicate or key=value list (type=EEG,name=X).</summary>
+    /// <summary>lsl: the stream, an LSL query (key=value list such as type=EEG,name=X, or an XPath predicate), as <c>run --lsl</c> and <c>lsl record --lsl</c>.</summary>
+    public string? Query { get; init; }
+    /// <summary>lsl: the previous name of <see cref="Query"/>, accepted for one release.</summary>
     public string? Predicate { get; init; }
+    /// <summary>The LSL query given, under its name or its previous one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? EffectiveQuery => Query ?? Predicate;
     /// <summary>lsl: the stream name.</summary>
     public string? Name { get; init; }
     /// <summary>lsl: the stream type.</summary>
@@ -20,8 +25,13 @@ internal sealed record SourceConfiguration
     public string? SourceId { get; init; }
     /// <summary>lsl: a marker stream with cues (predicate or key=value list).</summary>
     public string? Markers { get; init; }
-    /// <summary>lsl: seconds to look for the streams at start.</summary>
+    /// <summary>lsl: seconds to wait for the streams to appear at start, as <c>--wait</c> in the verbs.</summary>
+    public double? Wait { get; init; }
+    /// <summary>lsl: the previous name of <see cref="Wait"/>, accepted for one release.</summary>
     public double ResolveTimeout { get; init; } = 10;
+    /// <summary>The seconds to wait, under its name or its previous one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double EffectiveWait => Wait ?? ResolveTimeout;
 
     // microphone
     /// <summary>microphone: the capture device (a name from 'pipeline audio devices'; default: the system's).</summary>

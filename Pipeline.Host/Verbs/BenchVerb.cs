@@ -25,6 +25,8 @@ internal static class BenchVerb
         bench.Subcommands.Add(CreateLatency());
         bench.Subcommands.Add(CreateMicro());
         bench.Subcommands.Add(CreateLoopback());
+        // A live 'bench X: mm:ss elapsed' line on a terminal (BenchmarkDotNet's micro runs print their own progress).
+        foreach (var sub in bench.Subcommands.Where(c => c.Name != "micro")) Cli.LiveStatus.Wrap(sub, $"bench {sub.Name}");
         return bench;
     }
 

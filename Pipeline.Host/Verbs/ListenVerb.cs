@@ -34,7 +34,7 @@ internal static class ListenVerb
         var upstream = new Option<string?>("--upstream") { Description = "The SSL upstream ONNX model (default: the one the head's card names)." };
         var file = new Option<string?>("--file") { Description = "Read this WAV file (any rate; resampled to 16 kHz) instead of the microphone." };
         var paced = new Option<bool>("--paced") { Description = "With --file: play it in real time, as a microphone would." };
-        var device = new Option<string?>("--device", "-d") { Description = "The capture device (see 'pipeline audio devices'; default: the system default)." };
+        var mic = new Option<string?>("--mic") { Description = "The microphone: a capture device from 'pipeline audio devices' (default: the system default). Until the next release '--device NAME' (any name but cpu, cuda, auto) and '-d' still mean --mic." };
         var server = new Option<string?>("--server") { Description = "The PulseAudio server (default: $PULSE_SERVER or the user's)." };
         var vad = new Option<string?>("--vad") { Description = "The Silero VAD model (default: models/silero-vad/silero_vad.onnx)." };
         var vadThreshold = new Option<float>("--vad-threshold") { Description = "Speech probability that starts a segment.", DefaultValueFactory = _ => 0.5f };
@@ -44,7 +44,7 @@ internal static class ListenVerb
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
         var dashboard = DashboardOption.Create();
-        var compute = new Option<string>("--compute") { Description = "Where the models run: cpu, cuda or auto (cuda when it works, else cpu; says which).", DefaultValueFactory = _ => "cpu" };
+        var compute = CommonOptions.Device();
         var command = new Command("listen", """
             Spoken commands: microphone (PulseAudio/PipeWire on Linux, wave-in on Windows) or a WAV file → 16 kHz →
             Silero VAD → the last second of each speech segment → SSL upstream → interface + keyword head → label →
@@ -52,18 +52,18 @@ internal static class ListenVerb
 
             Examples:
               pipeline listen --model models/ssl/kws-hconv.onnx
-              pipeline listen --model models/ssl/kws-ws.onnx --device vmic --duration 30
+              pipeline listen --model models/ssl/kws-ws.onnx --mic vmic --duration 30
               pipeline listen --model models/ssl/kws-hconv.onnx --file words.wav
               pipeline listen --model models/ssl/kws-hconv.onnx --dashboard      (a live page: voice activity, segments, labels)
               pipeline replay words.wav --model models/ssl/kws-ws.onnx --fast        (the same, as a replay)
-            """) { model, upstream, file, paced, device, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute, dashboard };
+            """) { model, upstream, file, paced, mic, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute, dashboard };
         command.SetAction(parse => UserError.Run(() => Execute(new ListenRequest
         {
             ModelPath = parse.GetValue(model)!,
             UpstreamPath = parse.GetValue(upstream),
             WavPath = parse.GetValue(file),
             Paced = parse.GetValue(paced),
-            Device = parse.GetValue(device),
+            Device = parse.GetValue(mic),
             Server = parse.GetValue(server),
             VadPath = parse.GetValue(vad),
             VadThreshold = parse.GetValue(vadThreshold),
@@ -171,7 +171,7 @@ internal static class ListenVerb
         var server = new Option<string?>("--server") { Description = "The PulseAudio server (default: $PULSE_SERVER or the user's)." };
         var devices = new Command("devices", """
             List the capture devices (PulseAudio/PipeWire sources on Linux, wave-in devices on Windows); pass a name to
-            'pipeline listen --device'.
+            'pipeline listen --mic'.
             """) { server };
         devices.SetAction(parse => UserError.Run(() =>
         {

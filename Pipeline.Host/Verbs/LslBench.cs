@@ -14,7 +14,7 @@ internal static class LslBench
 
     public static Command Create()
     {
-        var channels = new Option<int>("--channels") { Description = "Channels per sample (float32).", DefaultValueFactory = _ => 64 };
+        var channels = new Option<int>("--channel-count") { Description = "Channels per sample (float32).", DefaultValueFactory = _ => 64 };
         var rate = new Option<double>("--rate") { Description = "Samples per second.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<double>("--seconds") { Description = "How long to push.", DefaultValueFactory = _ => 60 };
         var chunk = new Option<int>("--chunk") { Description = "Samples per push (one push every chunk/rate seconds).", DefaultValueFactory = _ => 10 };
@@ -41,7 +41,7 @@ internal static class LslBench
 
             Examples:
               pipeline lsl bench
-              pipeline lsl bench --channels 8 --rate 1000 --seconds 5 --json lsl-bench.json
+              pipeline lsl bench --channel-count 8 --rate 1000 --seconds 5 --json lsl-bench.json
               pipeline lsl bench --lsl-config lab.cfg --seconds 10
               pipeline lsl bench --role inlet --name peer-1 --seconds 30 --lsl-config loopback.cfg
             """) { channels, rate, seconds, chunk, json, config, role, name };
@@ -57,6 +57,7 @@ internal static class LslBench
             }
             return Run(settings, cfg, parse.GetValue(json));
         }));
+        LiveStatus.Wrap(command, "lsl bench");
         return command;
     }
 

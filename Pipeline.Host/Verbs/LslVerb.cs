@@ -26,7 +26,7 @@ internal static class LslVerb
 
     private static Command CreateList()
     {
-        var wait = new Option<double>("--wait") { Description = "Seconds to listen for answers.", DefaultValueFactory = _ => 2 };
+        var wait = new Option<double>("--wait") { Description = "Seconds to wait for streams to answer.", DefaultValueFactory = _ => 2 };
         var config = LslOptions.Config();
         var command = new Command("list", """
             List the LSL streams that answer on the network (name, type, channels, rate, format, source id, host).
@@ -59,9 +59,9 @@ internal static class LslVerb
     {
         var output = CommonOptions.Out("The XDF file to write.");
         output.Required = true;
-        var streams = new Option<string[]>("--stream", "-s") { Description = "A stream to record, as key=value (type=EEG, name=BioSemi) or an XPath predicate; repeat for several. Default: every stream on the network.", AllowMultipleArgumentsPerToken = false };
+        var streams = new Option<string[]>("--lsl") { HelpName = "query", Description = "A stream to record: an LSL query, as key=value (type=EEG, name=BioSemi) or an XPath predicate; repeat for several. Default: every stream on the network.", AllowMultipleArgumentsPerToken = false };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
-        var wait = new Option<double>("--wait") { Description = "Seconds to look for the streams.", DefaultValueFactory = _ => 5 };
+        var wait = new Option<double>("--wait") { Description = "Seconds to wait for the streams to appear.", DefaultValueFactory = _ => 5 };
         var config = LslOptions.Config();
         var command = new Command("record", """
             Record LSL streams to one XDF file as LabRecorder does: a header per stream, samples as they arrive
@@ -69,7 +69,7 @@ internal static class LslVerb
             at the end. The file is flushed after every chunk, so a crash loses at most the last half second.
 
             Examples:
-              pipeline lsl record --out session.xdf --stream type=EEG --stream type=Markers
+              pipeline lsl record --out session.xdf --lsl type=EEG --lsl type=Markers
               pipeline lsl record --out session.xdf --duration 600
             """) { output, streams, duration, wait, config };
         command.SetAction(parse => UserError.Run(() => Record(parse.GetValue(output)!, parse.GetValue(streams) ?? [], parse.GetValue(duration),

@@ -37,7 +37,7 @@ internal static class ReplayVerb
         var stream = CommonOptions.Stream();
         var resample = new Option<double?>("--resample") { Description = "Resample the stream to this rate (Hz) first, e.g. to match a model." };
         var chunk = new Option<int>("--chunk") { Description = "Frames per chunk (default: about 40 ms worth, like an LSL amplifier)." };
-        var outJsonl = CommonOptions.Out("Write every prediction, command, marker and gap as JSON Lines to this file.");
+        var outJsonl = CommonOptions.JsonLines("Write every prediction, command, marker and gap as JSON Lines to this file.");
         var csv = new Option<string?>("--csv") { Description = "Write predictions and commands as CSV to this file." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var device = CommonOptions.Device();
@@ -60,12 +60,12 @@ internal static class ReplayVerb
             Examples:
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --speed 4
               pipeline replay recordings/demo-mi.xdf --model models/dbconformer-demo.onnx --dashboard   (then open the printed URL)
-              pipeline replay recordings/demo-mi.xdf --fast --out windows.jsonl
+              pipeline replay recordings/demo-mi.xdf --fast --jsonl windows.jsonl
               pipeline replay S001R04.edf --fast --window 2 --hop 0.5 --band 8 30 --csv bandpower.csv
               pipeline replay recordings/demo-mi.xdf --to-lsl          (then, elsewhere: pipeline run --lsl type=EEG ...)
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --fast   (speech: VAD → SSL upstream → keyword head)
               pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --markers T1,T2 --classes left,right --fast
-              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --align-calibration S002R04.edf --fast --out trials.jsonl
+              pipeline replay S002R12.edf --model models/dbconformer-eegmmidb-lr.onnx --align-calibration S002R04.edf --fast --jsonl trials.jsonl
               pipeline replay words.wav --model models/ssl/kws-hconv.onnx --dashboard   (the speech view: voice activity, segments, labels)
             """)
         { file, model, speed, fast, window, hop, band, notch, channels, stream, resample, chunk, outJsonl, csv, quiet, device, toLsl, waitConsumers, lslConfig, dashboard, calibration };
@@ -89,7 +89,7 @@ internal static class ReplayVerb
                 // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
                 Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
                 if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
-                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --out, --csv, --threshold, --refractory and --device.");
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --jsonl, --csv, --threshold, --refractory and --device.");
                 var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
@@ -171,11 +171,15 @@ internal static class ReplayVerb
         var console = AnsiConsole.Console;
         console.MarkupLine($"publishing '{Markup.Escape(publisher.SignalInfo.Name)}' ({publisher.SignalInfo.ChannelCount} channels at {publisher.SignalInfo.NominalSrate.ToString("G", Inv)} Hz, source id '{Markup.Escape(publisher.SignalInfo.SourceId)}')" +
             (publisher.MarkerInfo is { } m ? $" and '{Markup.Escape(m.Name)}' ({recording.Markers.Count} markers)" : "") + " on LSL");
-        if (wait > 0 && !publisher.WaitForConsumers(wait))
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        if (wait > 0 && !LiveStatus.Run(() => string.Create(Inv, $"waiting for a consumer: {waiting.Elapsed.TotalSeconds:F0} of {wait:G} s"), () => publisher.WaitForConsumers(wait)))
             console.MarkupLine($"[yellow]no consumer connected within {wait.ToString("G", Inv)} s; playing anyway[/]");
         using var cancel = new ConsoleCancellation();
-        // Played to its end (or Ctrl+C): the publisher observes the replay; Wait returns when it completes.
-        source.TakeUntilCancelled(cancel.Token).Do(publisher).Select(static _ => Unit.Default).DefaultIfEmpty().Wait();
+        // Played to its end (or Ctrl+C): the publisher observes the replay; Wait returns when it completes. On a
+        // terminal a status line counts what was sent; redirected output gets only the summary.
+        var playing = System.Diagnostics.Stopwatch.StartNew();
+        LiveStatus.Run(() => string.Create(Inv, $"playing {playing.Elapsed:mm\\:ss}: sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers"),
+            () => source.TakeUntilCancelled(cancel.Token).Do(publisher).Select(static _ => Unit.Default).DefaultIfEmpty().Wait());
         if (publisher.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         console.MarkupLine($"sent {publisher.SamplesSent} samples and {publisher.MarkersSent} markers");
         return UserError.CheckDamage(path, recording.Warnings);

@@ -21,19 +21,19 @@ internal static class RunVerb
 
     public static Command Create()
     {
-        var lsl = new Option<string>("--lsl") { Description = "The EEG stream, as key=value (type=EEG, name=BioSemi, source_id=...) or an XPath predicate.", Required = true };
-        var markers = new Option<string?>("--markers-lsl") { Description = "A marker stream with cues (e.g. type=Markers), for online accuracy and to pass cues to the sinks." };
+        var lsl = new Option<string>("--lsl") { HelpName = "query", Description = "The EEG stream: an LSL query, as key=value (type=EEG, name=BioSemi, source_id=...) or an XPath predicate.", Required = true };
+        var markers = new Option<string?>("--markers-lsl") { HelpName = "query", Description = "A marker stream with cues: an LSL query (e.g. type=Markers), for online accuracy and to pass cues to the sinks." };
         var model = new Option<string>("--model", "-m") { Description = "The ONNX model with its card (.json) next to it.", Required = true };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var idleStop = new Option<double?>("--idle-stop") { Description = "Stop when the stream has sent nothing for this many seconds (e.g. at the end of a replayed recording)." };
         var hop = new Option<double>("--hop") { Description = "Window hop in seconds.", DefaultValueFactory = _ => 0.25 };
         var notch = CommonOptions.Notch();
         var resample = new Option<double?>("--resample") { Description = "Resample the stream to this rate (Hz) first, e.g. to match the model." };
-        var outJsonl = CommonOptions.Out("Write predictions, commands, markers and gaps as JSON Lines to this file.");
+        var outJsonl = CommonOptions.JsonLines("Write predictions, commands, markers and gaps as JSON Lines to this file.");
         var csv = new Option<string?>("--csv") { Description = "Write predictions and commands as CSV to this file." };
         var toLsl = new Option<bool>("--to-lsl") { Description = "Publish commands (a string marker stream 'PipelineCommands') and class probabilities ('PipelinePredictions') on LSL." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
-        var resolveTimeout = new Option<double>("--resolve-timeout") { Description = "Seconds to look for the streams.", DefaultValueFactory = _ => 10 };
+        var resolveTimeout = new Option<double>("--wait") { Description = "Seconds to wait for the streams to appear.", DefaultValueFactory = _ => 10 };
         var device = CommonOptions.Device();
         var config = LslOptions.Config();
         var decisions = new CommonOptions.DecisionOptionSet();
@@ -50,7 +50,7 @@ internal static class RunVerb
 
             Examples:
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx
-              pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --out session.jsonl
+              pipeline run --lsl name=BioSemi --markers-lsl type=Markers --model my.onnx --to-lsl --jsonl session.jsonl
               pipeline run --lsl type=EEG --markers-lsl type=Markers --markers T1,T2 --classes left,right --model models/dbconformer-eegmmidb-lr.onnx
               pipeline run --lsl type=EEG --model models/dbconformer-eegmmidb-lr.onnx --align-calibration calib.xdf
               pipeline run --lsl type=EEG --model models/dbconformer-demo.onnx --dashboard        (a live page; open the printed URL)

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Pipeline.Host.Cli;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Pipeline.Host.Service;
 
 namespace Pipeline.Host.Verbs;
@@ -62,7 +64,8 @@ internal static class ServeVerb
         });
         try
         {
-            app.Run();
+            if (LiveStatus.OnTerminal) RunWithStartUpStatus(app);
+            else app.Run();
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
@@ -70,5 +73,39 @@ internal static class ServeVerb
             return UserError.ExitUserError;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// On a terminal: a live line while the sessions start (models load, streams resolve), until every wanted session
+    /// runs, one fails or the service stops; then the service runs as <c>app.Run()</c> would. Redirected output
+    /// (systemd's journal, a file) never takes this path.
+    /// </summary>
+    private static void RunWithStartUpStatus(Microsoft.AspNetCore.Builder.WebApplication app)
+    {
+        try
+        {
+            app.Start();
+            var host = app.Services.GetRequiredService<SessionHost>();
+            var stopping = app.Lifetime.ApplicationStopping;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            string Line()
+            {
+                var wanted = host.Sessions.Where(s => s.Wanted).ToArray();
+                return $"starting {started.Elapsed:mm\\:ss}: {wanted.Count(s => s.State == SessionState.Running)} of {wanted.Length} sessions running" +
+                    (wanted.FirstOrDefault(s => s.State == SessionState.Starting) is { } next ? $" (starting '{next.Id}')" : "");
+            }
+            LiveStatus.Run(Line, () =>
+            {
+                while (!host.Ready && !stopping.IsCancellationRequested && started.Elapsed < TimeSpan.FromMinutes(2)
+                       && !host.Sessions.Any(s => s.Wanted && s.State == SessionState.Failed))
+                    stopping.WaitHandle.WaitOne(100);
+                return 0;
+            });
+            app.WaitForShutdown();
+        }
+        finally
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }

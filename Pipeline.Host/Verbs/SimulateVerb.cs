@@ -18,10 +18,13 @@ internal static class SimulateVerb
     {
         var minutes = new Option<double>("--minutes") { Description = "Length of the recording in minutes.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same recording, bit for bit.", DefaultValueFactory = _ => 1 };
-        var channels = new Option<string>("--channels")
+        var channels = new Option<string?>("--channels")
         {
-            Description = "The EEG channels: a count with a standard layout (8, 16, 22, 32 or 64; 22 is the BCI Competition IV 2a montage), or the 10-10 labels themselves, comma-separated (e.g. C3,Cz,C4).",
-            DefaultValueFactory = _ => "22",
+            Description = "The EEG channels by label, comma-separated 10-10 labels (e.g. C3,Cz,C4); or give --channel-count.",
+        };
+        var channelCount = new Option<int?>("--channel-count")
+        {
+            Description = "The number of EEG channels, in a standard layout: 8, 16, 22, 32 or 64 (22 is the BCI Competition IV 2a montage). Default 22.",
         };
         var rate = new Option<double>("--rate") { Description = "Sampling rate in Hz.", DefaultValueFactory = _ => 250 };
         var classes = new Option<string>("--classes") { Description = "Imagery classes, comma-separated, from left, right, feet, rest.", DefaultValueFactory = _ => "left,right" };
@@ -35,11 +38,11 @@ internal static class SimulateVerb
 
             Examples:
               pipeline simulate --minutes 3 --seed 1 --out recordings/demo-mi.xdf
-              pipeline simulate --minutes 10 --seed 7 --channels 64 --classes left,right,feet --out train.xdf
+              pipeline simulate --minutes 10 --seed 7 --channel-count 64 --classes left,right,feet --out train.xdf
               pipeline simulate --minutes 2 --channels FC3,C3,CP3,FC4,C4,CP4,Cz --out seven.xdf
-            """) { minutes, seed, channels, rate, classes, output };
+            """) { minutes, seed, channels, channelCount, rate, classes, output };
         command.SetAction(parse => UserError.Run(() => Run(
-            parse.GetValue(minutes), parse.GetValue(seed), parse.GetValue(channels) ?? "22", parse.GetValue(rate),
+            parse.GetValue(minutes), parse.GetValue(seed), Layout(parse.GetValue(channels), parse.GetValue(channelCount)), parse.GetValue(rate),
             CommonOptions.ParseList(parse.GetValue(classes)) ?? ["left", "right"], parse.GetValue(output)!)));
         return command;
     }
@@ -112,15 +115,24 @@ internal static class SimulateVerb
     }
 
     /// <summary>The channel labels of <c>--channels</c>: a count with a standard layout, or the labels themselves.</summary>
+    /// <summary>--channels (labels) or --channel-count (a standard layout), not both; default the 22-channel montage.</summary>
+    private static string Layout(string? labels, int? count) => (labels, count) switch
+    {
+        (not null, not null) => throw new PipelineException("--channels and --channel-count both name the channels; give one: the labels (--channels C3,Cz,C4) or a count (--channel-count 22)."),
+        (not null, null) => labels,
+        (null, { } n) => n.ToString(Inv),
+        _ => "22",
+    };
+
     private static IReadOnlyList<string> ChannelLayout(string channels)
     {
         if (int.TryParse(channels.Trim(), NumberStyles.Integer, Inv, out var count))
         {
             if (count is 8 or 16 or 22 or 32 or 64) return StandardMontages.ForChannelCount(count);
-            throw new PipelineException($"--channels {count}: there is no standard layout for {count} channels; use 8, 16, 22, 32 or 64, or name the channels yourself as 10-10 labels, e.g. --channels FC3,C3,CP3,Cz,FC4,C4,CP4.");
+            throw new PipelineException($"--channel-count {count}: there is no standard layout for {count} channels; use 8, 16, 22, 32 or 64, or name the channels yourself as 10-10 labels, e.g. --channels FC3,C3,CP3,Cz,FC4,C4,CP4.");
         }
         return CommonOptions.ParseList(channels)
-            ?? throw new PipelineException("--channels is empty; give a count (8, 16, 22, 32 or 64) or 10-10 labels such as C3,Cz,C4.");
+            ?? throw new PipelineException("--channels is empty; give 10-10 labels such as C3,Cz,C4, or a count with --channel-count (8, 16, 22, 32 or 64).");
     }
 
     private static void CreateFolder(string dir)

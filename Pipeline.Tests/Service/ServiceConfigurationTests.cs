@@ -15,6 +15,32 @@ public sealed class ServiceConfigurationTests
     [Fact]
     public void A_good_configuration_has_no_errors() => Assert.Empty(Errors(Good()));
 
+    private static JsonObject LslSession(JsonObject source) => new()
+    {
+        ["id"] = "amp",
+        ["source"] = source,
+        ["model"] = new JsonObject { ["path"] = "models/dbconformer-demo.onnx" },
+    };
+
+    /// <summary>Issue 14, item 16: an LSL query is 'query' (as run/lsl record --lsl), the wait 'wait' (as --wait); the old names still work.</summary>
+    [Fact]
+    public void An_lsl_source_names_its_query_and_wait_as_the_verbs_do_and_the_old_names_still_work()
+    {
+        var now = Parse(Config("http://127.0.0.1:8740", null, LslSession(new JsonObject { ["kind"] = "lsl", ["query"] = "type=EEG", ["wait"] = 3 })));
+        Assert.Empty(ServiceConfigurationValidator.Validate(now, SharedData.RepositoryRoot));
+        var source = now.Sessions[0].Source!;
+        Assert.Equal(("type=EEG", 3.0), (source.EffectiveQuery, source.EffectiveWait));
+        var old = Parse(Config("http://127.0.0.1:8740", null, LslSession(new JsonObject { ["kind"] = "lsl", ["predicate"] = "type=EEG", ["resolveTimeout"] = 3 })));
+        Assert.Empty(ServiceConfigurationValidator.Validate(old, SharedData.RepositoryRoot));
+        Assert.Equal(("type=EEG", 3.0), (old.Sessions[0].Source!.EffectiveQuery, old.Sessions[0].Source!.EffectiveWait));
+        Assert.Contains(Errors(Config("http://127.0.0.1:8740", null, LslSession(new JsonObject { ["kind"] = "lsl", ["query"] = "type=", ["wait"] = 0 })))
+            , e => e.Contains("sessions[0].source.query"));
+        Assert.Contains(Errors(Config("http://127.0.0.1:8740", null, LslSession(new JsonObject { ["kind"] = "lsl", ["query"] = "type=EEG", ["wait"] = 0 })))
+            , e => e.Contains("sessions[0].source.wait"));
+        Assert.Contains(Errors(Config("http://127.0.0.1:8740", null, LslSession(new JsonObject { ["kind"] = "lsl", ["query"] = "type=EEG", ["predicate"] = "type=EEG" })))
+            , e => e.Contains("sessions[0].source.predicate") && e.Contains("give query alone"));
+    }
+
     [Fact]
     public void The_example_configuration_is_valid()
     {
