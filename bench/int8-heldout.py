@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """int8 against float on people the model never saw: a cross-subject DBConformer's held-out subjects.
 
-Takes one fold's checkpoint of the cross-subject training (models engineer's runs/xsubject: a DBConformer trained on
+Takes one fold's checkpoint of the cross-subject training (models/dbconformer/runs/xsubject, written by models/dbconformer/xsubject.sh: a DBConformer trained on
 the other subjects of EEGMMIDB, 21 motor channels, 480 samples at 160 Hz, left/right fist imagery) and the `pipeline
 epochs` files of its subjects (<subject>R<run>.npz with <subject>R<run>-continuous.npz beside them). Every subject is
 aligned with its own reference (the mean covariance of all its sliding windows, 480 samples every 40, as that
@@ -15,8 +15,8 @@ trials on which the two decide differently, and the largest probability differen
 Usage:
   /usr/bin/python3 bench/int8-heldout.py CHECKPOINT.pt DATA_DIR [--onnx-out DIR]
 e.g.
-  /usr/bin/python3 bench/int8-heldout.py ../wt-models/models/dbconformer/runs/xsubject/fold-models/f0/checkpoint.pt \
-      ../wt-models/models/dbconformer/runs/xsubject/data
+  /usr/bin/python3 bench/int8-heldout.py models/dbconformer/runs/xsubject/fold-models/f0/checkpoint.pt \
+      models/dbconformer/runs/xsubject/data
 """
 import argparse
 import glob
