@@ -34,22 +34,7 @@ public sealed class CsvSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnPrediction(Prediction p)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WritePrediction(p);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnPrediction(Prediction p) => Guarded(p, static (sink, x) => sink.WritePrediction(x));
 
     private void WritePrediction(Prediction p)
     {
@@ -57,20 +42,22 @@ public sealed class CsvSink : IPipelineSink
         else if (_columns!.Count != p.ValueNames.Count)
             throw new PipelineException($"The CSV file '{_path}' has {_columns.Count} value columns but a prediction has {p.ValueNames.Count}; write one session per CSV file.");
         WriteCommon("prediction", p.Session, p.WindowIndex, p.StartTime, p.EndTime, p.Label, p.Confidence, p.NewestArrivalTicks, p.Truth);
-        for (var i = 0; i < p.Values.Length; i++)
-        {
-            _writer.Write(',');
-            _writer.Write(p.Values[i].ToString("R", Inv));
-        }
-        _writer.Write('\n');
+        WriteValues(p);
     }
 
     /// <inheritdoc />
-    public void OnTrial(Prediction p)
+    public void OnTrial(Prediction p) => Guarded(p, static (sink, x) => sink.WriteTrial(x));
+
+    private void WriteTrial(Prediction p)
     {
         if (!_headerWritten) WriteHeader(p.ValueNames);
         else if (_columns!.Count != p.ValueNames.Count) return; // a band-power CSV has no class columns
         WriteCommon("trial", p.Session, p.WindowIndex, p.StartTime, p.EndTime, p.Label, p.Confidence, 0, p.Truth);
+        WriteValues(p);
+    }
+
+    private void WriteValues(Prediction p)
+    {
         for (var i = 0; i < p.Values.Length; i++)
         {
             _writer.Write(',');
@@ -80,24 +67,14 @@ public sealed class CsvSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnCommand(Command c)
+    public void OnCommand(Command c) => Guarded(c, static (sink, x) => sink.WriteCommand(x));
+
+    private void WriteCommand(Command c)
     {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                if (!_headerWritten) WriteHeader([]);
-                WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
-                for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
-                _writer.Write('\n');
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
+        if (!_headerWritten) WriteHeader([]);
+        WriteCommon("command", c.Session, c.WindowIndex, double.NaN, c.Time, c.Name, c.Confidence, c.NewestArrivalTicks, null);
+        for (var i = 0; i < _columns!.Count; i++) _writer.Write(',');
+        _writer.Write('\n');
     }
 
     /// <inheritdoc />
@@ -107,15 +84,23 @@ public sealed class CsvSink : IPipelineSink
     public void OnGap(Gap gap) { }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary summary)
+    public void OnCompleted(SessionSummary summary) => Guarded(summary, static (sink, _) =>
+    {
+        sink._writer.Flush();
+        sink._flush.Flushed();
+    });
+
+    // Every row is written under the flush's lock (the once-a-second flush runs on a timer thread) and a failed write
+    // becomes one sentence naming the file. Static lambdas: nothing is allocated per row.
+    private void Guarded<T>(T item, Action<CsvSink, T> write)
     {
         lock (_flush.Gate)
         {
             try
             {
                 _flush.ThrowIfFailed();
-                _writer.Flush();
-                _flush.Flushed();
+                write(this, item);
+                _flush.Written();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

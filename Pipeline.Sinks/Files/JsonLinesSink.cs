@@ -34,30 +34,10 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnPrediction(Prediction p)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WritePrediction(p);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnPrediction(Prediction p) => Guarded(p, static (sink, x) => sink.WritePrediction(x));
 
     private void WritePrediction(Prediction p)
     {
-        if (!ReferenceEquals(_namesSource, p.ValueNames))
-        {
-            _namesSource = p.ValueNames;
-            _names = p.ValueNames.Select(n => JsonEncodedText.Encode(n)).ToArray();
-        }
         _json.WriteStartObject();
         _json.WriteString("type"u8, "prediction"u8);
         _json.WriteString("session"u8, p.Session);
@@ -71,21 +51,16 @@ public sealed class JsonLinesSink : IPipelineSink
         if (double.IsFinite(p.SegmentStart)) _json.WriteNumber("segment_start"u8, p.SegmentStart);
         if (double.IsFinite(p.SegmentEnd)) _json.WriteNumber("segment_end"u8, p.SegmentEnd);
         _json.WriteNumber("latency_ms"u8, Math.Round(ElapsedMs(p.NewestArrivalTicks), 4));
-        _json.WriteStartObject("values"u8);
-        for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
-        _json.WriteEndObject();
+        WriteValues(p);
         _json.WriteEndObject();
         EndLine();
     }
 
     /// <inheritdoc />
-    public void OnTrial(Prediction p)
+    public void OnTrial(Prediction p) => Guarded(p, static (sink, x) => sink.WriteTrial(x));
+
+    private void WriteTrial(Prediction p)
     {
-        if (!ReferenceEquals(_namesSource, p.ValueNames))
-        {
-            _namesSource = p.ValueNames;
-            _names = p.ValueNames.Select(n => JsonEncodedText.Encode(n)).ToArray();
-        }
         _json.WriteStartObject();
         _json.WriteString("type"u8, "trial"u8);
         _json.WriteString("session"u8, p.Session);
@@ -96,30 +71,13 @@ public sealed class JsonLinesSink : IPipelineSink
         if (p.Label is null) _json.WriteNull("label"u8); else _json.WriteString("label"u8, p.Label);
         _json.WriteNumber("confidence"u8, p.Confidence);
         if (p.Truth is not null) _json.WriteString("truth"u8, p.Truth);
-        _json.WriteStartObject("values"u8);
-        for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
-        _json.WriteEndObject();
+        WriteValues(p);
         _json.WriteEndObject();
         EndLine();
     }
 
     /// <inheritdoc />
-    public void OnCommand(Command c)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WriteCommand(c);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnCommand(Command c) => Guarded(c, static (sink, x) => sink.WriteCommand(x));
 
     private void WriteCommand(Command c)
     {
@@ -137,22 +95,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnMarker(Marker m)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WriteMarker(m);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnMarker(Marker m) => Guarded(m, static (sink, x) => sink.WriteMarker(x));
 
     private void WriteMarker(Marker m)
     {
@@ -167,22 +110,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnGap(Gap g)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WriteGap(g);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnGap(Gap g) => Guarded(g, static (sink, x) => sink.WriteGap(x));
 
     private void WriteGap(Gap g)
     {
@@ -198,22 +126,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary s)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                WriteCompleted(s);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
+    public void OnCompleted(SessionSummary s) => Guarded(s, static (sink, x) => sink.WriteCompleted(x));
 
     private void WriteCompleted(SessionSummary s)
     {
@@ -248,6 +161,38 @@ public sealed class JsonLinesSink : IPipelineSink
         EndLine();
         _stream.Flush();
         _flush.Flushed();
+    }
+
+    // The names are encoded once per set of value names (a session keeps one), not per line.
+    private void WriteValues(Prediction p)
+    {
+        if (!ReferenceEquals(_namesSource, p.ValueNames))
+        {
+            _namesSource = p.ValueNames;
+            _names = p.ValueNames.Select(n => JsonEncodedText.Encode(n)).ToArray();
+        }
+        _json.WriteStartObject("values"u8);
+        for (var i = 0; i < _names.Length; i++) _json.WriteNumber(_names[i], p.Values[i]);
+        _json.WriteEndObject();
+    }
+
+    // Every line is written under the flush's lock (the once-a-second flush runs on a timer thread) and a failed write
+    // becomes one sentence naming the file. Static lambdas: nothing is allocated per line.
+    private void Guarded<T>(T item, Action<JsonLinesSink, T> write)
+    {
+        lock (_flush.Gate)
+        {
+            try
+            {
+                _flush.ThrowIfFailed();
+                write(this, item);
+                _flush.Written();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw WriteFailed(e);
+            }
+        }
     }
 
     private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Core.Inference;
+using Pipeline.Core.Sessions;
 using Pipeline.Core.Signals;
 using Pipeline.Sinks.Files;
 using Pipeline.Tests.Cli;
@@ -83,5 +84,29 @@ public sealed class FileSinkFlushTests
         Assert.Contains("'/dev/full' could not be written", clear.Message);
         Assert.IsAssignableFrom<IOException>(clear.InnerException);
         Record.Exception(sink.Dispose); // closing a file on a full disk may fail again; it must not hang
+    }
+
+    [Theory]
+    [InlineData("jsonl")]
+    [InlineData("csv")]
+    public void A_trial_line_is_written_like_any_other_line_on_a_full_device_it_ends_the_sink_with_one_sentence(string kind)
+    {
+        // Trial lines go through the same lock and failure handling as predictions: before, they were written without
+        // the flush's lock (racing the timer thread) and a failed flush never surfaced at a trial.
+        if (!File.Exists("/dev/full")) return;
+        IPipelineSink sink = kind == "jsonl" ? new JsonLinesSink("/dev/full") : new CsvSink("/dev/full");
+        var watch = Stopwatch.StartNew();
+        Exception? failure = null;
+        for (var trial = 0; failure is null && watch.Elapsed < TimeSpan.FromSeconds(5); trial++)
+        {
+            var p = Prediction(trial);
+            p.Cue = "left";
+            p.CueTime = trial;
+            failure = Record.Exception(() => sink.OnTrial(p));
+            Thread.Sleep(100);
+        }
+        var clear = Assert.IsType<PipelineException>(failure);
+        Assert.Contains("'/dev/full' could not be written", clear.Message);
+        Record.Exception(sink.Dispose);
     }
 }
