@@ -33,11 +33,12 @@ CFG="$OUT/lsl_api.cfg"
 printf '[lab]\nSessionID = calibration-loop-%s\n' "$$" > "$CFG"
 run() { echo "+ $*"; "$@"; }
 
-echo "== 1. record a cued calibration run (here: $CAL played as the amplifier)"
+echo "== 1. record a cued calibration run (here: $CAL played as the amplifier; the recording stops 1 s before the"
+echo "      stand-in amplifier does, after the last trial, so that its end is not logged as an outage)"
 "$PIPELINE" replay "$CAL" --to-lsl --wait 30 --lsl-config "$CFG" > "$OUT/amplifier-1.log" 2>&1 &
 amp=$!
 run "$PIPELINE" lsl record --out "$OUT/calib.xdf" --lsl type=EEG --lsl type=Markers --wait 20 --lsl-config "$CFG" \
-  --duration "$("$PY" -c 'import sys; sys.path.insert(0, "models/dbconformer"); import eegmmidb_prepare as e; print(int(e.edf_seconds(sys.argv[1])) + 3)' "$CAL")"
+  --duration "$("$PY" -c 'import sys; sys.path.insert(0, "models/dbconformer"); import eegmmidb_prepare as e; print(int(e.edf_seconds(sys.argv[1])) - 1)' "$CAL")"
 wait "$amp"
 
 echo "== 2. cut the epochs as the model was trained (causal 8-30 Hz, [cue + 0.5 s, cue + 3.5 s), 160 Hz, motor channels)"
@@ -57,3 +58,7 @@ run "$PIPELINE" run --lsl type=EEG --markers-lsl type=Markers --markers T1,T2 --
 wait "$amp"
 echo "== done: $OUT/session.jsonl (its last line is the summary with trial_accuracy)"
 tail -1 "$OUT/session.jsonl"
+
+echo "== 5. without fine-tuning: the shipped model, its online alignment seeded from the same calibration recording"
+run "$PIPELINE" replay "$LIVE" --model models/dbconformer-eegmmidb-lr.onnx --align-calibration "$OUT/calib.xdf" \
+  --markers T1,T2 --classes left,right --fast --quiet
