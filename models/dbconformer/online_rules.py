@@ -17,7 +17,8 @@ Rules (one session R04 -> R08 -> R12, as the main table's online column):
       R_n = (w0 s_n P + sum C_i) / (w0 + n), s_n = tr(sum C_i / n) / tr(P). The subjects' mean power differs
       from the population's by a factor 0.08-2.8, so with the fixed prior the first minutes are aligned to
       the wrong amplitude.
-Results: runs/xsubject/results/align-rules/{select/f<k>,final/f<k>/s<seed>}.json.
+Results: runs/xsubject/results/align-rules/{select/f<k>,final/f<k>/s<seed>,distance}.json; the table also goes
+between the markers <!-- online-rules:begin --> / <!-- online-rules:end --> of models/README.md.
 """
 import argparse
 import glob
@@ -197,6 +198,12 @@ def report():
     text = (f"Outer folds: DBConformer seeds {', '.join(map(str, seeds))} (each subject's accuracy averaged over them); "
             f"validation: the selection model of each fold on its 3 inner validation subjects.\n\n" + "\n".join(lines))
     print(text)
+    readme = os.path.join(HERE, "..", "README.md")
+    r = open(readme).read()
+    a, b = "<!-- online-rules:begin -->", "<!-- online-rules:end -->"
+    if a in r and b in r:
+        open(readme, "w").write(r[:r.index(a) + len(a)] + "\n" + text + "\n" + r[r.index(b):])
+        print(f"\n(updated the table in {os.path.relpath(readme)})")
     return text
 
 
