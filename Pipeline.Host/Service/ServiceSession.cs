@@ -111,7 +111,7 @@ internal sealed class ServiceSession
         SessionSource? source = null;
         try
         {
-            source = SessionSourceFactory.Open(_config.Source!, _baseDirectory, Id);
+            source = SessionSourceFactory.Open(_config.Source!, _baseDirectory, Id, line => _log.LogInformation("session {Session}: {Note}", Id, line));
             SourceSummary = source.Summary;
             NominalRate = source.Description.NominalRate;
             var counters = Counters;
