@@ -43,6 +43,7 @@ internal static partial class ServiceConfigurationValidator
         var models = new Dictionary<string, string>(StringComparer.Ordinal);
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inputs = new List<(string Place, string Path, string FullPath)>();
         for (var i = 0; i < config.Sessions.Count; i++)
         {
             var p = $"sessions[{i}]";
@@ -55,6 +56,8 @@ internal static partial class ServiceConfigurationValidator
             try
             {
                 ValidateSession(p, s, baseDirectory, errors, outputs, models);
+                if (s.Source is { Kind: "replay", File: { } file } && !string.IsNullOrWhiteSpace(file)) inputs.Add(($"{p}.source.file", file, ServicePaths.Resolve(baseDirectory, file)));
+                if (s.Model?.AlignCalibration is { } calibration && !string.IsNullOrWhiteSpace(calibration)) inputs.Add(($"{p}.model.alignCalibration", calibration, ServicePaths.Resolve(baseDirectory, calibration)));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -62,6 +65,11 @@ internal static partial class ServiceConfigurationValidator
                 errors.Add(new(p, UserError.Describe(e) ?? $"could not be checked ({e.GetType().Name}: {e.Message})"));
             }
         }
+        // A session's input must not be what a session of this service writes: the file would be replaced under the
+        // replay (or read while it grows), and the session would decode the service's own output.
+        foreach (var (place, path, full) in inputs)
+            if (outputs.TryGetValue(full, out var writer))
+                errors.Add(new(place, $"'{path}' is written by {writer} of this service; read a finished recording, not an output of this service"));
         return errors;
     }
 
