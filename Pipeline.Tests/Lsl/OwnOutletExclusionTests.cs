@@ -79,7 +79,7 @@ public sealed class OwnOutletExclusionTests
         var resumed = new ManualResetEventSlim();
         source.Recovered += _ => resumed.Set();
         using var reading = source.Subscribe(e => { if (e.IsMarker) received.Enqueue(e.Marker.Text); });
-        Assert.True(SpinWait.SpinUntil(() => { first.PushSample(["one"]); return received.Contains("one"); }, TimeSpan.FromSeconds(10)), "the first outlet's marker never arrived");
+        Assert.True(PushUntil(() => first.PushSample(["one"]), () => received.Contains("one")), "the first outlet's marker never arrived");
         first.Dispose();
 
         // This process's own command outlet now has the lost stream's identity (name, type, source id, format).
@@ -97,8 +97,21 @@ public sealed class OwnOutletExclusionTests
         using var second = new StreamOutlet(Info(), config: config);
         Assert.True(resumed.Wait(TimeSpan.FromSeconds(20)), "the source never reconnected to the other program's outlet");
         Assert.Equal(second.Info.Uid, source.ConnectedInfo.Uid);
-        Assert.True(SpinWait.SpinUntil(() => { second.PushSample(["two"]); own.OnCommand(command); return received.Contains("two"); }, TimeSpan.FromSeconds(10)));
+        Assert.True(PushUntil(() => { second.PushSample(["two"]); own.OnCommand(command); }, () => received.Contains("two")), "the second outlet's marker never arrived");
         Assert.DoesNotContain("own", received);
+    }
+
+    // One push every 50 ms until the condition holds (10 s at most).
+    private static bool PushUntil(Action push, Func<bool> arrived)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            push();
+            Thread.Sleep(50);
+            if (arrived()) return true;
+        }
+        return false;
     }
 
     [Fact]

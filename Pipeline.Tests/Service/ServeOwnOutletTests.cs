@@ -27,11 +27,12 @@ public sealed class ServeOwnOutletTests
         var url = $"http://127.0.0.1:{port}";
         // a: the EEG stream and cues of type Markers (there are none yet). b, started later: the demo decoder on a
         // simulator, publishing commands (type Markers) and predictions (type Predictions, opened at its first
-        // prediction). c: waits for a signal of type Predictions.
+        // prediction). c: waits for a signal of type Predictions. Both wait far longer than the test runs, however loaded
+        // the machine is.
         var a = new JsonObject
         {
             ["id"] = "a",
-            ["source"] = new JsonObject { ["kind"] = "lsl", ["query"] = $"name={amp.Name}", ["markers"] = "type=Markers", ["wait"] = 60 },
+            ["source"] = new JsonObject { ["kind"] = "lsl", ["query"] = $"name={amp.Name}", ["markers"] = "type=Markers", ["wait"] = 600 },
         };
         var b = SimulatorSession("b", 4, seed: 5);
         b["enabled"] = false;
@@ -39,7 +40,7 @@ public sealed class ServeOwnOutletTests
         var c = new JsonObject
         {
             ["id"] = "c",
-            ["source"] = new JsonObject { ["kind"] = "lsl", ["query"] = "type=Predictions", ["wait"] = 60 },
+            ["source"] = new JsonObject { ["kind"] = "lsl", ["query"] = "type=Predictions", ["wait"] = 600 },
         };
         var (p, output) = StartServe(Write(folder, Config(url, null, a, b, c)), new Dictionary<string, string> { ["LSLAPICFG"] = cfgPath });
         try
