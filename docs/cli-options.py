@@ -29,6 +29,9 @@ Each option name means one thing in every verb (checked by `OptionVocabularyTest
 | a stream inside a recording, by name or index | `--stream` (replay, epochs, bench replay) | |
 | seconds to wait for a stream (or a consumer) to appear | `--wait` (run, lsl list, lsl record, replay --to-lsl; serve: `source.wait`) | run's old `--resolve-timeout`; serve's old `source.resolveTimeout` |
 | stop after this many seconds | `--duration` (run, lsl record, listen) | |
+| inference threads per shared model runner | `--workers` (bench latency, 0 = one per core; serve: `inference.workers`, left out = one per core) | |
+| the largest batch per model run | `--max-batch` (bench latency; serve: `inference.maxBatch`; 0 = chosen at warm-up) | |
+| how long a batch may wait for more windows | `--max-delay-ms` (bench latency; serve: `inference.maxDelayMs`) | |
 
 The old spellings in the last column still work in this release, hidden from the help: each use prints one
 `note:` line on standard error naming the new spelling. listen's `--device` now means the compute device as

@@ -57,6 +57,27 @@ internal static class LatencyBench
     /// <summary>The phase rules.</summary>
     public static readonly string[] Phases = ["random", "aligned"];
 
+    /// <summary>
+    /// One sentence on the capacity the rows of one mode and phase show: the largest count up to which every count
+    /// tried held (p99 ≤ 50 ms, nothing dropped), and, where the machine's noise made a larger count hold after a
+    /// smaller one failed, both named, so a lucky run is never reported as the capacity.
+    /// </summary>
+    public static string Capacity(IEnumerable<LatencyBenchRow> rows)
+    {
+        var sorted = rows.OrderBy(r => r.Sessions).ToList();
+        var upTo = sorted.TakeWhile(r => r.Sustained).Select(r => r.Sessions).DefaultIfEmpty(0).Max();
+        var failed = sorted.Where(r => !r.Sustained).Select(r => r.Sessions).ToList();
+        var heldAbove = sorted.Where(r => r.Sustained && r.Sessions > upTo).Select(r => r.Sessions).ToList();
+        var text = upTo == 0
+            ? $"held none of the counts tried at p99 ≤ 50 ms with nothing dropped (the smallest, {sorted.FirstOrDefault()?.Sessions ?? 0}, did not)"
+            : $"holds every count tried up to {upTo} session(s) at p99 ≤ 50 ms with nothing dropped";
+        if (heldAbove.Count > 0)
+            text += $"; {string.Join(", ", heldAbove)} held too, but {string.Join(", ", failed.Where(f => f < heldAbove[^1]))} did not (noise: rerun on a quieter machine)";
+        else if (upTo > 0 && failed.Count > 0)
+            text += $"; {failed[0]} did not";
+        return text;
+    }
+
     public static LatencyBenchRow Run(LatencyBenchSettings settings, string mode, string phase, int sessions, Action<string>? log)
     {
         // The previous configuration's sessions are garbage now: collect it, so this one's memory is its own.

@@ -9,6 +9,8 @@ internal sealed record ServiceConfiguration
     [JsonPropertyName("$schema")] public string? Schema { get; init; }
     /// <summary>The HTTP endpoints (health, status, metrics, start/stop).</summary>
     public HttpConfiguration Http { get; init; } = new();
+    /// <summary>How the shared runners run the models (inference threads, batch limit); defaults: one thread per core.</summary>
+    public InferenceConfiguration Inference { get; init; } = new();
     /// <summary>The sessions to run.</summary>
     public List<SessionConfiguration> Sessions { get; init; } = [];
 }

@@ -28,11 +28,29 @@ internal static class ServiceConfigurationLoader
             var line = e.LineNumber is { } l ? $" (line {l + 1})" : "";
             var message = e.Message.Contains("could not be mapped", StringComparison.Ordinal) && e.Message.Split('\'') is { Length: >= 3 } parts
                 ? $"unknown setting '{parts[1]}'{line}; see pipeline.schema.json for the settings"
-                : e.InnerException is null && e.Message.Contains("could not be converted", StringComparison.Ordinal)
-                    ? $"wrong type of value{line}; see pipeline.schema.json"
+                // A value of the wrong kind ("two" or 2.5 for a count) comes with the reader's reason as inner exception;
+                // only a reader failure (JsonReaderException) is malformed JSON.
+                : e.Message.Contains("could not be converted", StringComparison.Ordinal) && e.InnerException?.GetType().Name != "JsonReaderException"
+                    ? $"wrong type of value{line}{Expected(e.Message)}; see pipeline.schema.json"
                     : $"not valid JSON here{line}";
             return (null, new ConfigurationError(path, message));
         }
+    }
+
+    // "could not be converted to System.Nullable`1[System.Int32]": say what kind of value belongs there, in JSON's words.
+    private static string Expected(string message)
+    {
+        var at = message.IndexOf("converted to ", StringComparison.Ordinal);
+        if (at < 0) return "";
+        var type = message[(at + "converted to ".Length)..].Split(". Path", 2)[0];
+        if (type.Contains("List`", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)) return ": give an array";
+        if (type.Contains("Dictionary`", StringComparison.Ordinal) || type.EndsWith("Configuration", StringComparison.Ordinal)) return ": give an object";
+        if (type.Contains("System.Int32", StringComparison.Ordinal)) return ": give a whole number (at most 2147483647)";
+        if (type.Contains("System.Int", StringComparison.Ordinal)) return ": give a whole number";
+        if (type.Contains("System.Double", StringComparison.Ordinal) || type.Contains("System.Single", StringComparison.Ordinal)) return ": give a number";
+        if (type.Contains("System.Boolean", StringComparison.Ordinal)) return ": give true or false";
+        if (type.Contains("System.String", StringComparison.Ordinal)) return ": give text in quotes";
+        return "";
     }
 
     /// <summary>Reads the file at <paramref name="path"/>.</summary>

@@ -37,11 +37,13 @@ internal static partial class ServiceConfigurationValidator
     {
         var errors = new List<ConfigurationError>();
         ValidateHttp(config.Http, errors);
+        ValidateInference(config.Inference, errors);
         if (config.Sessions.Count == 0) errors.Add(new("sessions", "no sessions are configured; add at least one"));
         if (config.Sessions.Count > MaxSessions) errors.Add(new("sessions", $"{config.Sessions.Count} sessions are more than the {MaxSessions} one service runs; split them over several services"));
         var models = new Dictionary<string, string>(StringComparer.Ordinal);
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inputs = new List<(string Place, string Path, string FullPath)>();
         for (var i = 0; i < config.Sessions.Count; i++)
         {
             var p = $"sessions[{i}]";
@@ -54,6 +56,8 @@ internal static partial class ServiceConfigurationValidator
             try
             {
                 ValidateSession(p, s, baseDirectory, errors, outputs, models);
+                if (s.Source is { Kind: "replay", File: { } file } && !string.IsNullOrWhiteSpace(file)) inputs.Add(($"{p}.source.file", file, ServicePaths.Resolve(baseDirectory, file)));
+                if (s.Model?.AlignCalibration is { } calibration && !string.IsNullOrWhiteSpace(calibration)) inputs.Add(($"{p}.model.alignCalibration", calibration, ServicePaths.Resolve(baseDirectory, calibration)));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -61,6 +65,11 @@ internal static partial class ServiceConfigurationValidator
                 errors.Add(new(p, UserError.Describe(e) ?? $"could not be checked ({e.GetType().Name}: {e.Message})"));
             }
         }
+        // A session's input must not be what a session of this service writes: the file would be replaced under the
+        // replay (or read while it grows), and the session would decode the service's own output.
+        foreach (var (place, path, full) in inputs)
+            if (outputs.TryGetValue(full, out var writer))
+                errors.Add(new(place, $"'{path}' is written by {writer} of this service; read a finished recording, not an output of this service"));
         return errors;
     }
 
@@ -84,6 +93,24 @@ internal static partial class ServiceConfigurationValidator
             errors.Add(new("http.apiKey", $"too short; use at least {MinimumApiKeyLength} random characters (e.g. from openssl rand -hex 32)"));
         if (exposed && string.IsNullOrEmpty(http.ApiKey))
             errors.Add(new("http.urls", "binding to a non-loopback address needs http.apiKey"));
+    }
+
+    private static void ValidateInference(InferenceConfiguration? inference, List<ConfigurationError> errors)
+    {
+        if (inference is null)
+        {
+            errors.Add(new("inference", "null; write an object such as { \"workers\": 2 } or leave it out (one inference thread per core)"));
+            return;
+        }
+        var cores = Environment.ProcessorCount;
+        if (inference.Workers is < 1 or > InferenceConfiguration.MaxWorkers)
+            errors.Add(new("inference.workers", $"{inference.Workers} is not a number of inference threads; give 1 to {InferenceConfiguration.MaxWorkers}, or leave it out for one per core ({cores} on this machine)"));
+        if (inference.MaxBatch is < 0 or > InferenceConfiguration.MaxBatchLimit)
+            errors.Add(new("inference.maxBatch", $"{inference.MaxBatch} is not a batch limit; give 1 to {InferenceConfiguration.MaxBatchLimit} windows per run, or 0 to choose it at warm-up"));
+        if (!(inference.MaxDelayMs >= 0 && inference.MaxDelayMs <= InferenceConfiguration.MaxDelayLimitMs))
+            errors.Add(new("inference.maxDelayMs", $"{inference.MaxDelayMs.ToString("G", Inv)} ms is not a batch delay; give 0 (never wait for more windows) to {InferenceConfiguration.MaxDelayLimitMs.ToString("G", Inv)} ms"));
+        if (inference.QueueCapacity is < 1 or > InferenceConfiguration.MaxQueueCapacity)
+            errors.Add(new("inference.queueCapacity", $"{inference.QueueCapacity} is not a queue length; give 1 to {InferenceConfiguration.MaxQueueCapacity} windows per session"));
     }
 
     /// <summary>True for a loopback-only URL, false for one reachable from elsewhere, null when it is not an http(s) URL.</summary>

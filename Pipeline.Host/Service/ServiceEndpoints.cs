@@ -13,7 +13,7 @@ internal static class ServiceEndpoints
         app.MapGet("/health", () => Health(host));
         app.MapGet("/health/ready", () => Health(host));
         app.MapGet("/health/live", () => Results.Json(new { live = true }));
-        app.MapGet("/status", () => Results.Json(new { ready = host.Ready, process = ProcessStatus(), sessions = host.Sessions.Select(SessionStatus.Of).ToArray() }));
+        app.MapGet("/status", () => Results.Json(new { ready = host.Ready, process = ProcessStatus(), inference = InferenceStatus(host), sessions = host.Sessions.Select(SessionStatus.Of).ToArray() }));
         app.MapPost("/sessions/{id}/start", (string id) =>
         {
             if (!host.ById.TryGetValue(id, out var s)) return NotFound(id);
@@ -37,6 +37,17 @@ internal static class ServiceEndpoints
         return Results.Json(new { live = true, ready, sessions = host.Sessions.ToDictionary(s => s.Id, s => Name(s.State)), failures },
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
+
+    // The settings every shared runner starts with, and each runner in use: its model, threads and sessions.
+    private static object InferenceStatus(SessionHost host) => new
+    {
+        workers = host.Inference.EffectiveWorkers,
+        workersFrom = host.Inference.Workers is null ? "one per core" : "configuration",
+        maxBatch = host.Inference.MaxBatch,
+        maxDelayMs = host.Inference.MaxDelayMs,
+        queueCapacity = host.Inference.QueueCapacity,
+        models = RunnerStatus.Of(host),
+    };
 
     private static IResult NotFound(string id) => Results.Json(new { error = $"no session '{id}'" }, statusCode: StatusCodes.Status404NotFound);
 

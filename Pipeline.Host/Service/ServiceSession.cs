@@ -39,6 +39,10 @@ internal sealed class ServiceSession
     public string Id { get; }
     /// <summary>Where its first window starts, as a fraction of the hop (see <see cref="WindowStagger"/>).</summary>
     public double PhaseFraction { get; init; }
+    /// <summary>How the shared runner of its model runs (the service's <c>inference</c> settings).</summary>
+    public Core.Inference.BatchingOptions Batching { get; init; } = new();
+    /// <summary>The shared runner its model runs on while it decodes, or null (no model, or not running).</summary>
+    public Core.Inference.BatchingModelRunner? Runner => _decoder?.Runner;
     /// <summary>Its configuration.</summary>
     public SessionConfiguration Configuration => _config;
     /// <summary>Where it is now.</summary>
@@ -111,14 +115,14 @@ internal sealed class ServiceSession
         SessionSource? source = null;
         try
         {
-            source = SessionSourceFactory.Open(_config.Source!, _baseDirectory, Id);
+            source = SessionSourceFactory.Open(_config.Source!, _baseDirectory, Id, line => _log.LogInformation("session {Session}: {Note}", Id, line));
             SourceSummary = source.Summary;
             NominalRate = source.Description.NominalRate;
             var counters = Counters;
             // A live stream (LSL, a microphone, or a source at real pace) drops its oldest window when the shared model
             // falls behind; a replay or simulator sped up beyond real time waits instead, so nothing it plays is lost.
             var blockWhenFull = _config.Source!.Kind is not ("lsl" or "microphone") && _config.Source.Speed > 1;
-            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull, PhaseFraction);
+            _decoder = SessionFactory.Create(source, _config, _baseDirectory, line => _log.LogInformation("session {Session}: {Note}", Id, line), blockWhenFull, Batching, PhaseFraction);
             var s = _config.Sinks ?? new();
             if (s.Console) sinks.Add(new ConsoleSink(new ConsoleSinkOptions(0, ShowMarkers: false)));
             if (s.Jsonl is { } j) sinks.Add(new JsonLinesSink(ServicePaths.Resolve(_baseDirectory, j)));

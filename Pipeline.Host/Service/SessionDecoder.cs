@@ -8,6 +8,9 @@ internal sealed record SessionDecoder(DecodingSession Session, params IDisposabl
     /// <summary>Windows the inference queue could not take in time.</summary>
     public long Drops => Session.Dropped;
 
+    /// <summary>The shared runner the session's model runs on, or null (a session without a model).</summary>
+    public Core.Inference.BatchingModelRunner? Runner => Owned.OfType<Sessions.SharedRunnerPool.Lease>().FirstOrDefault()?.Runner;
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -20,9 +20,11 @@ internal static class SessionFactory
     /// <param name="log">Where the device and batching lines go.</param>
     /// <param name="blockWhenFull">False for live sources (a full queue drops the oldest window); true for sources that
     /// run faster than real time, which should wait instead.</param>
+    /// <param name="batching">How the shared runner of the model runs (the service's <c>inference</c> settings); sessions
+    /// of one model and device with the same settings share a runner.</param>
     /// <param name="phaseFraction">Where an EEG session's first window starts, as a fraction of its hop (<see cref="WindowStagger"/>).</param>
     public static SessionDecoder Create(SessionSource source, SessionConfiguration config, string baseDirectory, Action<string> log, bool blockWhenFull,
-        double phaseFraction = 0)
+        BatchingOptions batching, double phaseFraction = 0)
     {
         var id = config.Id!;
         var device = new ModelRunnerOptions { Device = ServiceSourceOptions.Device(config.Model?.Device) };
@@ -36,7 +38,7 @@ internal static class SessionFactory
             SharedRunnerPool.Lease? speechLease = null;
             try
             {
-                speechLease = SharedRunnerPool.AcquireSpeech(modelPath, device, new BatchingOptions(), log);
+                speechLease = SharedRunnerPool.AcquireSpeech(modelPath, device, batching, log);
                 var speech = DecodingSession.CreateSpeech(source.Description, ServiceSourceOptions.Speech(config, blockWhenFull), vad, speechLease.Runner);
                 return new SessionDecoder(speech, speechLease, vad);
             }
@@ -53,7 +55,7 @@ internal static class SessionFactory
         if (modelPath is null) return new SessionDecoder(DecodingSession.Create(source.Description, options));
         // Every session of a model shares one batching runner (its inference workers take micro-batches across
         // sessions); a full queue drops that session's oldest window, counted by the session.
-        var lease = SharedRunnerPool.Acquire(modelPath, device, new BatchingOptions(), log);
+        var lease = SharedRunnerPool.Acquire(modelPath, device, batching, log);
         try
         {
             var session = DecodingSession.Create(source.Description, options, lease.Runner);

@@ -26,10 +26,14 @@ internal sealed class SessionHost : IHostedService, IDisposable
         var sessionLog = logs.CreateLogger("Pipeline.Session");
         // Sessions started together share this machine's clock: their windows are staggered over the hop.
         var phases = WindowStagger.Fractions(config.Sessions, baseDirectory);
-        Sessions = config.Sessions.Select(s => new ServiceSession(s, baseDirectory, sessionLog) { PhaseFraction = phases[s.Id!] }).ToArray();
+        Inference = config.Inference ?? new();
+        var batching = Inference.ToBatching();
+        Sessions = config.Sessions.Select(s => new ServiceSession(s, baseDirectory, sessionLog) { PhaseFraction = phases[s.Id!], Batching = batching }).ToArray();
         ById = Sessions.ToDictionary(s => s.Id, StringComparer.Ordinal);
     }
 
+    /// <summary>How the shared runners run the models (as configured; <see cref="InferenceConfiguration.EffectiveWorkers"/> threads each).</summary>
+    public InferenceConfiguration Inference { get; }
     /// <summary>The sessions in configuration order.</summary>
     public IReadOnlyList<ServiceSession> Sessions { get; }
     /// <summary>The sessions by id.</summary>

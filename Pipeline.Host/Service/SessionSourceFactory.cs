@@ -15,11 +15,15 @@ internal static class SessionSourceFactory
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Opens the source; throws <see cref="PipelineException"/> when it cannot be opened.</summary>
-    public static SessionSource Open(SourceConfiguration source, string baseDirectory, string sessionId) => source.Kind switch
+    /// <param name="source">The session's source configuration.</param>
+    /// <param name="baseDirectory">Where relative paths start.</param>
+    /// <param name="sessionId">The session's id (names threads and streams).</param>
+    /// <param name="log">Where an LSL source says which outlet it took after a reconnect (one line per reconnect).</param>
+    public static SessionSource Open(SourceConfiguration source, string baseDirectory, string sessionId, Action<string>? log = null) => source.Kind switch
     {
         "simulator" => OpenSimulator(source, sessionId),
         "replay" => OpenReplay(source, baseDirectory, sessionId),
-        "lsl" => OpenLsl(source),
+        "lsl" => OpenLsl(source, log),
         "microphone" => OpenMicrophone(source, sessionId),
         _ => throw new PipelineException($"Unknown source kind '{source.Kind}'; use lsl, replay, simulator or microphone."),
     };
@@ -59,11 +63,24 @@ internal static class SessionSourceFactory
     private static EventLoopScheduler PacingThread(string sessionId) =>
         new(start => new Thread(start) { IsBackground = true, Name = "source " + sessionId });
 
-    private static SessionSource OpenLsl(SourceConfiguration s)
+    private static SessionSource OpenLsl(SourceConfiguration s, Action<string>? log)
     {
+        // The process's own outlets (this session's and every other session's commands and predictions) are excluded
+        // live: one that another session opens while this one is still resolving, or before it reconnects, is never taken.
         var source = LslCuedSource.Open(
             new LslSourceOptions(s.Name, s.Type, s.SourceId, s.EffectiveQuery is { } p ? LslQuery.Parse(p) : null, s.EffectiveWait, Exclude: LslOwnOutlets.Uids),
             s.Markers is { } m ? new LslSourceOptions(Predicate: LslQuery.Parse(m), ResolveTimeout: s.EffectiveWait, Exclude: LslOwnOutlets.Uids) : null);
+        if (log is not null)
+        {
+            // Another pipeline program's output (its own process's are excluded): legitimate, but rarely what a broad
+            // query meant, so the log says so next to the stream's identity.
+            foreach (var (role, taken) in new[] { ("signal", source.Signal), ("cue", source.Cues) })
+                if (taken is not null && LslOwnOutlets.IsPipelineOutput(taken.Info))
+                    log($"note: the {role} stream {Verbs.RunVerb.Identify(taken.Info)} is another pipeline program's output; give a narrower query (name=..., source_id=...) if that is not meant");
+            // A reconnect may take another outlet of the same stream (a restarted program, another host): say which.
+            source.Signal.Recovered += r => log($"signal stream resumed after {r.Outage:F1} s from {Verbs.RunVerb.Identify(source.Signal.ConnectedInfo)}, outlet {r.NewUid}");
+            if (source.Cues is { } c) c.Recovered += r => log($"cue stream resumed after {r.Outage:F1} s from {Verbs.RunVerb.Identify(c.ConnectedInfo)}, outlet {r.NewUid}");
+        }
         var d = source.Description;
         return new SessionSource(d, source, $"lsl {Verbs.RunVerb.Identify(source.Signal.Info)}, {d.ChannelCount} channels at {d.NominalRate.ToString("G", Inv)} Hz{(source.Cues is { } cues ? $", with cues from {Verbs.RunVerb.Identify(cues.Info)}" : "")}", source);
     }

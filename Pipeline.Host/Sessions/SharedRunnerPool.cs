@@ -4,26 +4,29 @@ using Pipeline.Core.Inference;
 namespace Pipeline.Host.Sessions;
 
 /// <summary>
-/// One <see cref="BatchingModelRunner"/> per model file and device, shared by every session of the process that uses
-/// that model (EEG decoders and speech keyword models alike): sessions lease it, and the last lease to end disposes it.
+/// One <see cref="BatchingModelRunner"/> per model file, device and batching settings, shared by every session of the
+/// process that uses that model (EEG decoders and speech keyword models alike): sessions lease it, and the last lease to
+/// end disposes it. A service gives all its sessions the same settings (its <c>inference</c> section), so they share one
+/// runner per model and device; a lease with other settings (another service in the process, a test) gets its own.
 /// </summary>
 internal static class SharedRunnerPool
 {
     private static readonly object Gate = new();
-    private static readonly Dictionary<(string Model, ExecutionDevice Device), Entry> Runners = [];
+    private static readonly Dictionary<(string Model, ExecutionDevice Device, BatchingOptions Batching), Entry> Runners = [];
 
     /// <summary>Leases the shared runner for an EEG model and device, loading and warming it on first use.</summary>
     public static Lease Acquire(string modelPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log) =>
-        Acquire(modelPath, runner.Device, () => BatchingModelRunner.Load(modelPath, runner, batching, log));
+        Acquire(modelPath, runner.Device, batching, () => BatchingModelRunner.Load(modelPath, runner, batching, log));
 
     /// <summary>Leases the shared runner for a speech keyword model (its upstream chained to its head) and device.</summary>
     public static Lease AcquireSpeech(string headPath, ModelRunnerOptions runner, BatchingOptions batching, Action<string>? log) =>
-        Acquire(headPath, runner.Device, () => BatchingModelRunner.Start(
+        Acquire(headPath, runner.Device, batching, () => BatchingModelRunner.Start(
             SslKeywordModel.Load(headPath, null, runner with { BatchSizes = [1, 2, 4, 8] }, log), batching, log));
 
-    private static Lease Acquire(string modelPath, ExecutionDevice device, Func<BatchingModelRunner> load)
+    private static Lease Acquire(string modelPath, ExecutionDevice device, BatchingOptions batching, Func<BatchingModelRunner> load)
     {
-        var key = (Path.GetFullPath(modelPath), device);
+        ArgumentNullException.ThrowIfNull(batching);
+        var key = (Path.GetFullPath(modelPath), device, batching);
         lock (Gate)
         {
             if (!Runners.TryGetValue(key, out var entry))
@@ -33,7 +36,7 @@ internal static class SharedRunnerPool
         }
     }
 
-    private static void Release((string, ExecutionDevice) key)
+    private static void Release((string, ExecutionDevice, BatchingOptions) key)
     {
         lock (Gate)
         {
@@ -58,10 +61,10 @@ internal static class SharedRunnerPool
     /// <summary>A session's use of a shared runner; dispose it when the session ends.</summary>
     public sealed class Lease : IDisposable
     {
-        private readonly (string, ExecutionDevice) _key;
+        private readonly (string, ExecutionDevice, BatchingOptions) _key;
         private int _released;
 
-        internal Lease((string, ExecutionDevice) key, BatchingModelRunner runner)
+        internal Lease((string, ExecutionDevice, BatchingOptions) key, BatchingModelRunner runner)
         {
             _key = key;
             Runner = runner;

@@ -75,7 +75,8 @@ internal static class RunVerb
                     sinks.Add(new LslCommandSink(config: cfg));
                     sinks.Add(new LslPredictionSink(valueNames: card.Classes, config: cfg));
                 }
-                // Never its own outlets: the command stream is of type Markers and would answer --markers-lsl type=Markers.
+                // Never its own outlets: the command stream is of type Markers and would answer --markers-lsl type=Markers
+                // (a live view: asked as each stream answers and again after every reconnect).
                 var own = LslOwnOutlets.Uids;
                 using var source = LslCuedSource.Open(
                     new LslSourceOptions(Predicate: LslQuery.Parse(parse.GetValue(lsl)!), ResolveTimeout: timeout, Config: cfg, Exclude: own),
@@ -102,6 +103,9 @@ internal static class RunVerb
                     $" → {Markup.Escape(Path.GetFileName(modelPath))} on {runner.Device}" + (parse.GetValue(toLsl) ? " → LSL 'PipelineCommands'" : "") +
                     (parse.GetValue(duration) is { } d0 ? $" for {d0.ToString("G", Inv)} s" : "; Ctrl+C to stop"));
                 CalibrationRecording.Describe(console, session, calibrated);
+                foreach (var (role, taken) in new[] { ("signal", source.Signal), ("cue", source.Cues) })
+                    if (taken is not null && LslOwnOutlets.IsPipelineOutput(taken.Info))
+                        console.MarkupLine($"[yellow]note:[/] the {role} stream {Markup.Escape(Identify(taken.Info))} is another pipeline program's output; give a narrower query (name=..., source_id=...) if that is not meant");
                 if (source.Cues is null && cueOptions.Parse(parse) is not null)
                     console.MarkupLine("[yellow]note:[/] --markers names cue markers, but no marker stream was given; add --markers-lsl type=Markers to score trials");
                 // The live page's monitor is the last sink: its latency includes every other sink's time.

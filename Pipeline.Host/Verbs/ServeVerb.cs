@@ -22,10 +22,14 @@ internal static class ServeVerb
 
             HTTP (default http://127.0.0.1:8740; a non-loopback address needs http.apiKey):
               GET /health, /health/live, /health/ready    liveness and readiness (200 or 503)
-              GET /status                                 per session: state, input rate, windows, drops, latency
+              GET /status                                 per session: state, input rate, windows, drops, latency;
+                                                          per model: inference threads, batch limit, sessions
               GET /metrics                                Prometheus (OpenTelemetry): latency histogram, counters, target_info
               GET /                                       the live dashboard (the page asks for the API key where one is set)
               POST /sessions/{id}/start, /sessions/{id}/stop
+
+            Inference: the sessions of one model and device share one runner; "inference": { "workers": 2 } gives
+            it 2 inference threads (default: one per core; 1-64), maxBatch the batch limit (0: chosen at warm-up).
 
             SIGTERM, SIGHUP or Ctrl+C stops the sources, drains, closes recordings (footers) and exits 0 within 5 s.
 

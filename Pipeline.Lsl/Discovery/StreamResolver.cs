@@ -61,8 +61,23 @@ public sealed class StreamResolver
     public IReadOnlyList<StreamInfo> Resolve(string predicate, int minimum, double timeout) =>
         ResolveQuery(SessionQuery(predicate ?? ""), minimum, timeout, CancellationToken.None);
 
+    /// <summary>
+    /// As <see cref="Resolve(string, int, double)"/>, but only answers that <paramref name="accept"/> takes count: it is
+    /// asked as each answer arrives, so a stream that became unwanted after the resolve started (an outlet this process
+    /// opened meanwhile) is passed over and the resolve goes on waiting for another.
+    /// </summary>
+    public IReadOnlyList<StreamInfo> Resolve(string predicate, int minimum, double timeout, Func<StreamInfo, bool>? accept) =>
+        ResolveQuery(SessionQuery(predicate ?? ""), minimum, timeout, CancellationToken.None, accept);
+
     /// <summary>Resolves with a query sent exactly as given (no session term added).</summary>
-    public IReadOnlyList<StreamInfo> ResolveQuery(string query, int minimum, double timeout, CancellationToken cancel)
+    public IReadOnlyList<StreamInfo> ResolveQuery(string query, int minimum, double timeout, CancellationToken cancel) =>
+        ResolveQuery(query, minimum, timeout, cancel, null);
+
+    /// <summary>
+    /// Resolves with a query sent exactly as given (no session term added); answers <paramref name="accept"/> refuses
+    /// (asked as each arrives) are passed over and do not count towards <paramref name="minimum"/>.
+    /// </summary>
+    public IReadOnlyList<StreamInfo> ResolveQuery(string query, int minimum, double timeout, CancellationToken cancel, Func<StreamInfo, bool>? accept)
     {
         ArgumentNullException.ThrowIfNull(query);
         var results = new Dictionary<string, StreamInfo>();
@@ -105,7 +120,7 @@ public sealed class StreamResolver
                 var n = socket.ReceiveFrom(buffer, ref from);
                 var info = ParseReply(buffer.AsSpan(0, n), id, ((IPEndPoint)from).Address, out var problem);
                 if (problem is not null) _log($"LSL resolver: ignored a reply from {from}: {problem}.");
-                if (info is null) continue;
+                if (info is null || accept?.Invoke(info) == false) continue;
                 if (results.TryAdd(info.Uid, info)) order.Add(info.Uid);
             }
             catch (SocketException) { } // an ICMP error for one target must not end the resolve

@@ -22,8 +22,9 @@ internal sealed class InletConnection
     private double _lostAt;
     private string _lostUid = "";
 
-    public InletConnection(StreamInfo info, LslConfig config, bool recover)
+    public InletConnection(StreamInfo info, LslConfig config, bool recover, Func<StreamInfo, bool>? accept = null)
     {
+        Accept = accept;
         _info = info.Clone();
         Config = config;
         _log = config.Log ?? (_ => { });
@@ -41,6 +42,9 @@ internal sealed class InletConnection
     public int ChannelCount { get; }
     public double NominalSrate { get; }
     public string SourceId { get; }
+
+    /// <summary>Which outlets recovery may reconnect to (asked at every answer), or null for any that matches.</summary>
+    public Func<StreamInfo, bool>? Accept { get; }
 
     /// <summary>Recovery is on and the stream has a source id to be found again by.</summary>
     public bool CanRecover { get; }
@@ -168,7 +172,8 @@ internal sealed class InletConnection
         while (!cancel.IsCancellationRequested)
         {
             IReadOnlyList<StreamInfo> found;
-            try { found = resolver.ResolveQuery(query, 1, Math.Max(0.5, Config.MulticastMinRtt * 2), cancel); }
+            // An outlet the owner refuses (its own output, opened meanwhile with the same identity) is never reconnected to.
+            try { found = resolver.ResolveQuery(query, 1, Math.Max(0.5, Config.MulticastMinRtt * 2), cancel, Accept); }
             catch (Exception e) when (e is SocketException or LslException)
             {
                 _log($"LSL inlet '{Name}': recovery resolve failed ({e.Message}).");

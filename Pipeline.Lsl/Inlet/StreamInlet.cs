@@ -38,8 +38,10 @@ public sealed class StreamInlet : IDisposable
     /// <param name="recover">Re-resolve and reconnect when the outlet disappears (needs a non-empty source id).</param>
     /// <param name="processing">Optional timestamp post-processing.</param>
     /// <param name="config">Network configuration (default: <see cref="LslConfig.Default"/>).</param>
+    /// <param name="accept">Which outlets a recovery may reconnect to, asked of each answer when it arrives (null: any
+    /// that matches the stream's identity). A session passes "not one of my own outlets", which may open later.</param>
     public StreamInlet(StreamInfo info, int maxBuflen = 360, int maxChunklen = 0, bool recover = true,
-        ProcessingOptions processing = ProcessingOptions.None, LslConfig? config = null)
+        ProcessingOptions processing = ProcessingOptions.None, LslConfig? config = null, Func<StreamInfo, bool>? accept = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         if (info.ChannelFormat == ChannelFormat.Undefined)
@@ -47,7 +49,7 @@ public sealed class StreamInlet : IDisposable
         if (info.ChannelCount < 1)
             throw new ArgumentException($"Stream '{info.Name}' has no channels; it cannot be received.", nameof(info));
         config ??= LslConfig.Default;
-        _connection = new InletConnection(info, config, recover);
+        _connection = new InletConnection(info, config, recover, accept);
         _name = info.Name;
         _format = info.ChannelFormat;
         _channels = info.ChannelCount;

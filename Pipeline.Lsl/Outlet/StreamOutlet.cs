@@ -38,8 +38,11 @@ public sealed class StreamOutlet : IDisposable
     /// <param name="chunkSize">Samples per network write when pushes do not ask to push through (0: the buffer size).</param>
     /// <param name="maxBuffered">Seconds of data queued per client at most (x 100 samples for irregular streams).</param>
     /// <param name="config">Network configuration (default: <see cref="LslConfig.Default"/>).</param>
+    /// <param name="announcing">Called with the completed <see cref="Info"/> (uid and ports set) before the outlet answers
+    /// any query: a program that must never read its own output registers the uid here, so that no resolve can see the
+    /// outlet before the program knows it as its own. If it throws, the outlet is closed and the exception propagates.</param>
     /// <exception cref="ArgumentException">The info lacks a name, channels or a valid format.</exception>
-    public StreamOutlet(StreamInfo info, int chunkSize = 0, int maxBuffered = 360, LslConfig? config = null)
+    public StreamOutlet(StreamInfo info, int chunkSize = 0, int maxBuffered = 360, LslConfig? config = null, Action<StreamInfo>? announcing = null)
     {
         ArgumentNullException.ThrowIfNull(info);
         _config = config ?? LslConfig.Default;
@@ -70,6 +73,17 @@ public sealed class StreamOutlet : IDisposable
         Info.V4DataPort = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         Info.V4ServicePort = ((IPEndPoint)_service.LocalEndPoint!).Port;
         _responder = CreateResponder();
+        if (announcing is not null)
+        {
+            try { announcing(Info); }
+            catch
+            {
+                _responder?.Dispose();
+                _service.Dispose();
+                _listener.Dispose();
+                throw;
+            }
+        }
 
         _ = AcceptLoop();
         StartDatagramThread(_service, answerTimeData: true, "LSL outlet service");

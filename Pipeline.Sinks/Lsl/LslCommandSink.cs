@@ -15,14 +15,17 @@ public sealed class LslCommandSink : IPipelineSink
     private readonly StreamOutlet _outlet;
     private readonly string[] _sample = new string[1];
 
+    /// <summary>The start of the default source id (followed by the stream name).</summary>
+    public const string SourceIdPrefix = "pipeline-commands-";
+
     /// <summary>Creates the sink and opens its outlet.</summary>
     public LslCommandSink(string streamName = "PipelineCommands", string sourceId = "", LslConfig? config = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamName);
         var info = new StreamInfo(streamName, "Markers", 1, LSL.IrregularRate, ChannelFormat.String,
-            sourceId.Length > 0 ? sourceId : "pipeline-commands-" + streamName);
-        _outlet = new StreamOutlet(info, config: config);
-        LslOwnOutlets.Add(_outlet.Info.Uid);
+            sourceId.Length > 0 ? sourceId : SourceIdPrefix + streamName);
+        // Listed as this process's own before it answers anyone: no session of the process can take it as an input.
+        _outlet = new StreamOutlet(info, config: config, announcing: LslOwnOutlets.Announcing);
     }
 
     /// <summary>The outlet's stream info.</summary>

@@ -18,12 +18,15 @@ public sealed class LslPredictionSink : IPipelineSink
     private readonly LslConfig? _config;
     private StreamOutlet? _outlet;
 
+    /// <summary>The start of the default source id (followed by the stream name).</summary>
+    public const string SourceIdPrefix = "pipeline-predictions-";
+
     /// <summary>Creates the sink; pass <paramref name="valueNames"/> to make the stream discoverable before the first prediction.</summary>
     public LslPredictionSink(string streamName = "PipelinePredictions", IReadOnlyList<string>? valueNames = null, string sourceId = "", LslConfig? config = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamName);
         _name = streamName;
-        _sourceId = sourceId.Length > 0 ? sourceId : "pipeline-predictions-" + streamName;
+        _sourceId = sourceId.Length > 0 ? sourceId : SourceIdPrefix + streamName;
         _config = config;
         if (valueNames is not null) _outlet = Create(valueNames);
     }
@@ -36,9 +39,9 @@ public sealed class LslPredictionSink : IPipelineSink
         if (names.Count == 0) throw new PipelineException($"LSL prediction stream '{_name}' needs at least one value name; give the model card class names.");
         var info = new StreamInfo(_name, "Predictions", names.Count, LSL.IrregularRate, ChannelFormat.Float32, _sourceId);
         info.SetChannels(names.Select(n => new ChannelDescription(n, "probability")));
-        var outlet = new StreamOutlet(info, config: _config);
-        LslOwnOutlets.Add(outlet.Info.Uid);
-        return outlet;
+        // Listed as this process's own before it answers anyone (it may open mid-run, at the first prediction, while
+        // another session of the process is resolving a stream of type Predictions).
+        return new StreamOutlet(info, config: _config, announcing: LslOwnOutlets.Announcing);
     }
 
     /// <inheritdoc />

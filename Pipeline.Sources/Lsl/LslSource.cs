@@ -36,23 +36,43 @@ public sealed class LslSource : IObservable<SourceEvent>, IDisposable
     }
 
     /// <summary>Resolves the stream and connects to it.</summary>
+    /// <remarks>
+    /// <see cref="LslSourceOptions.Exclude"/> is read whenever it matters, not once: as each candidate answers, once the
+    /// feed is connected, and at every reconnect. An outlet that becomes excluded while the resolve runs (another
+    /// session of the process opened it) is passed over, and the source waits for another stream.
+    /// </remarks>
     /// <exception cref="PipelineException">No stream matches within the timeout, or the match cannot be received.</exception>
     public static LslSource Open(LslSourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var query = options.Query();
         if (query.Length == 0) throw new PipelineException("An LSL source needs a stream name, type, source id or predicate; set one.");
-        var found = LSL.ResolveByPred(options.ResolveQuery(), 1, options.ResolveTimeout, options.Config);
-        // The network evaluates the exclusion; a peer that ignored it must still not hand the session its own outlet.
-        var info = found.FirstOrDefault(f => options.Exclude?.Contains(f.Uid) != true);
-        if (info is null)
-            throw new PipelineException($"No LSL stream matching {query} answered within {options.ResolveTimeout} s" +
-                (options.Exclude is { Count: > 0 } ? " (this session's own output streams do not count)" : "") +
-                "; start the stream or check lsl_api.cfg (scope, KnownPeers).");
-        if (info.ChannelFormat == ChannelFormat.Undefined)
-            throw new PipelineException($"LSL stream '{info.Name}' has an unknown channel format; it cannot be read.");
+        Func<StreamInfo, bool>? accept = options.Exclude is { } excluded ? f => !excluded.Contains(f.Uid) : null;
+        var resolver = new StreamResolver(options.Config);
+        var deadline = LSL.LocalClock() + options.ResolveTimeout;
+        while (true)
+        {
+            // The network evaluates the exclusion the query names (the outlets excluded when it was sent); a peer that
+            // ignored it, or an outlet excluded since, is refused by accept when it answers.
+            var info = resolver.Resolve(options.ResolveQuery(), 1, Math.Max(0, deadline - LSL.LocalClock()), accept).FirstOrDefault();
+            if (info is null)
+                throw new PipelineException($"No LSL stream matching {query} answered within {options.ResolveTimeout} s" +
+                    (options.Exclude is { Count: > 0 } ? " (this session's own output streams do not count)" : "") +
+                    "; start the stream or check lsl_api.cfg (scope, KnownPeers).");
+            if (info.ChannelFormat == ChannelFormat.Undefined)
+                throw new PipelineException($"LSL stream '{info.Name}' has an unknown channel format; it cannot be read.");
+            var source = Connect(info, options, accept);
+            // Excluded while connecting: let it go and look again (the timeout still holds).
+            if (accept is null || accept(source.Info)) return source;
+            source.Dispose();
+        }
+    }
+
+    private static LslSource Connect(StreamInfo info, LslSourceOptions options, Func<StreamInfo, bool>? accept)
+    {
         // A live session reads continuously: 30 s of buffer rides out a stall without holding liblsl's default 6 minutes.
-        var inlet = new StreamInlet(info, maxBuflen: 30, processing: ProcessingOptions.ClockSync, config: options.Config);
+        // A reconnect asks accept too: the session's own outlet may by then carry the lost stream's name and source id.
+        var inlet = new StreamInlet(info, maxBuflen: 30, processing: ProcessingOptions.ClockSync, config: options.Config, accept: accept);
         try
         {
             var full = inlet.Info(Math.Max(1, options.ResolveTimeout));
@@ -69,6 +89,19 @@ public sealed class LslSource : IObservable<SourceEvent>, IDisposable
 
     /// <summary>The full stream info of the producer.</summary>
     public StreamInfo Info { get; }
+
+    /// <summary>
+    /// The outlet the feed comes from now: after a reconnect it may be another outlet of the same stream (a restarted
+    /// amplifier program, another host), with its own uid and hostname.
+    /// </summary>
+    public StreamInfo ConnectedInfo => _inlet.ConnectedInfo;
+
+    /// <summary>Raised on the inlet's thread when the feed resumed after an outage (<see cref="ConnectedInfo"/> names the outlet taken).</summary>
+    public event Action<InletRecovery>? Recovered
+    {
+        add => _inlet.Recovered += value;
+        remove => _inlet.Recovered -= value;
+    }
 
     /// <summary>The stream as the pipeline describes it (labels and units from <c>desc/channels</c>).</summary>
     public StreamDescription Description { get; }

@@ -1,3 +1,4 @@
+using Pipeline.Core.Decisions;
 using Pipeline.Core.Signals;
 using Pipeline.Lsl;
 using Pipeline.Sinks.Lsl;
@@ -33,6 +34,84 @@ public sealed class OwnOutletExclusionTests
             using var source = LslSource.Open(options with { ResolveTimeout = 5 });
             Assert.Equal(cueInfo.Name, source.Info.Name);
         }
+    }
+
+    /// <summary>
+    /// The exclusion is live: a resolve that began before the process opened an outlet matching it refuses that outlet
+    /// when it answers, and keeps waiting for another program's stream.
+    /// </summary>
+    [Fact]
+    public async Task A_resolve_that_began_before_an_own_outlet_opened_refuses_it_and_takes_the_external_stream()
+    {
+        var config = LslTestSupport.LoopbackConfig();
+        var options = new LslSourceOptions(Type: "Markers", ResolveTimeout: 30, Config: config, Exclude: LslOwnOutlets.Uids);
+        var opening = Task.Run(() => LslSource.Open(options));
+        await Task.Delay(500);
+        // Opened while the resolve runs: the snapshot of the exclusions taken at its start did not hold it.
+        using var commands = new LslCommandSink(LslTestSupport.UniqueName("cmd"), config: config);
+        await Task.Delay(1500);
+        if (opening.IsCompleted)
+        {
+            using var taken = await opening;
+            Assert.Fail($"the resolve took '{taken.Info.Name}' (uid {taken.Info.Uid}; the process's own command outlet is {commands.Info.Uid})");
+        }
+        var cueInfo = new StreamInfo(LslTestSupport.UniqueName("stimulus"), "Markers", 1, LSL.IrregularRate, ChannelFormat.String, "stimulus-src");
+        using var cues = new StreamOutlet(cueInfo, config: config);
+        using var source = await opening.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(cueInfo.Name, source.Info.Name);
+        Assert.Equal(cues.Info.Uid, source.ConnectedInfo.Uid);
+    }
+
+    /// <summary>
+    /// After its outlet went away, a source reconnects only to another program's outlet of the same stream, never to
+    /// one of its process's own outlets that carries the lost stream's name, type and source id.
+    /// </summary>
+    [Fact]
+    public void A_reconnect_never_takes_an_own_outlet_that_carries_the_lost_stream_s_identity()
+    {
+        var config = LslTestSupport.LoopbackConfig();
+        var name = LslTestSupport.UniqueName("relay");
+        const string sourceId = "relay-src";
+        StreamInfo Info() => new(name, "Markers", 1, LSL.IrregularRate, ChannelFormat.String, sourceId);
+        var first = new StreamOutlet(Info(), config: config);
+        using var source = LslSource.Open(new LslSourceOptions(SourceId: sourceId, ResolveTimeout: 10, Config: config, Exclude: LslOwnOutlets.Uids));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var resumed = new ManualResetEventSlim();
+        source.Recovered += _ => resumed.Set();
+        using var reading = source.Subscribe(e => { if (e.IsMarker) received.Enqueue(e.Marker.Text); });
+        Assert.True(PushUntil(() => first.PushSample(["one"]), () => received.Contains("one")), "the first outlet's marker never arrived");
+        first.Dispose();
+
+        // This process's own command outlet now has the lost stream's identity (name, type, source id, format).
+        using var own = new LslCommandSink(name, sourceId, config: config);
+        var ownUid = own.Info.Uid;
+        var command = new Command("s", "own", "left", 0.9f, 0, 0, 0);
+        for (var i = 0; i < 20; i++)
+        {
+            own.OnCommand(command);
+            Thread.Sleep(100);
+        }
+        Assert.False(resumed.IsSet, $"the source reconnected to {source.ConnectedInfo.Uid} (own outlet {ownUid})");
+        Assert.DoesNotContain("own", received);
+
+        using var second = new StreamOutlet(Info(), config: config);
+        Assert.True(resumed.Wait(TimeSpan.FromSeconds(20)), "the source never reconnected to the other program's outlet");
+        Assert.Equal(second.Info.Uid, source.ConnectedInfo.Uid);
+        Assert.True(PushUntil(() => { second.PushSample(["two"]); own.OnCommand(command); }, () => received.Contains("two")), "the second outlet's marker never arrived");
+        Assert.DoesNotContain("own", received);
+    }
+
+    // One push every 50 ms until the condition holds (10 s at most).
+    private static bool PushUntil(Action push, Func<bool> arrived)
+    {
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            push();
+            Thread.Sleep(50);
+            if (arrived()) return true;
+        }
+        return false;
     }
 
     [Fact]

@@ -53,6 +53,39 @@ public sealed class ServeCheckTests
         }
     }
 
+    /// <summary>
+    /// A session's input is never an output of the same service (issue 14, item 3, for files): a replay of the file
+    /// another session records (an earlier run's recording, which that session replaces) or a calibration recording
+    /// it writes is refused, named by both places.
+    /// </summary>
+    [Fact]
+    public void A_replay_or_calibration_of_a_file_this_service_writes_is_refused()
+    {
+        var folder = NewFolder();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "out"));
+            File.Copy(DemoRecording, Path.Combine(folder, "out", "rec.xdf")); // what the last run recorded
+            var recorder = SimulatorSession("rec", 1, xdf: "out/{id}.xdf");
+            var replay = new JsonObject
+            {
+                ["id"] = "again",
+                ["source"] = new JsonObject { ["kind"] = "replay", ["file"] = "out/rec.xdf" },
+                ["model"] = new JsonObject { ["path"] = DemoModel },
+            };
+            var errors = Errors(Config("http://127.0.0.1:8740", null, recorder, replay), folder);
+            Assert.Equal(["sessions[1].source.file: 'out/rec.xdf' is written by sessions[0].recording.xdf of this service; read a finished recording, not an output of this service"], errors);
+            // The same recording under another name is a finished file: fine.
+            File.Copy(DemoRecording, Path.Combine(folder, "out", "yesterday.xdf"));
+            replay["source"]!["file"] = "out/yesterday.xdf";
+            Assert.Empty(Errors(Config("http://127.0.0.1:8740", null, recorder.DeepClone().AsObject(), replay.DeepClone().AsObject()), folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
     [Fact]
     public void More_sessions_than_the_documented_limit_are_refused()
     {

@@ -80,7 +80,7 @@ internal static class ServiceTestSupport
     }
 
     /// <summary>Starts <c>pipeline serve</c> as a child process (output collected in the background).</summary>
-    public static (Process Process, System.Text.StringBuilder Output) StartServe(string configPath)
+    public static (Process Process, System.Text.StringBuilder Output) StartServe(string configPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         // PIPELINE_TEST_CLI runs the same tests against another build (e.g. the one before a fix, to see them fail).
         var dll = Environment.GetEnvironmentVariable("PIPELINE_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
@@ -90,6 +90,7 @@ internal static class ServiceTestSupport
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(configPath);
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var output = new System.Text.StringBuilder();
         var p = new Process { StartInfo = start };
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
