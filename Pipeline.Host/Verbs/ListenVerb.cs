@@ -182,6 +182,7 @@ internal static class ListenVerb
             AnsiConsole.Console.Write(table);
             return 0;
         }));
+        BatchStop.Wrap(devices, "audio devices");
         var audio = new Command("audio", "Audio devices.") { devices };
         return audio;
     }
