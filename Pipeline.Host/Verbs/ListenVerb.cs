@@ -43,7 +43,7 @@ internal static class ListenVerb
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary (segments that gave no command get no line)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var dashboard = DashboardOption.Create();
         var compute = CommonOptions.Device();
         var command = new Command("listen", """
