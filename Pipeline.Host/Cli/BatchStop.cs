@@ -18,6 +18,9 @@ internal static class BatchStop
     /// <summary>How long a verb may take to end after the stop before it is cut short.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
+    // The verb gets the stack the main thread would have given it (a secondary thread's default is smaller).
+    private const int MainThreadStack = 8 << 20;
+
     private static ConsoleCancellation? s_current;
     private static string s_what = "the verb";
     private static int s_reported;
@@ -43,15 +46,27 @@ internal static class BatchStop
         using var cancel = new ConsoleCancellation(announce: false);
         s_current = cancel;
         s_what = what;
+        try
+        {
+            return RunOnWorker(what, work, cancel);
+        }
+        finally
+        {
+            s_current = null; // its token source is disposed with it
+        }
+    }
+
+    private static int RunOnWorker(string what, Func<int> work, ConsoleCancellation cancel)
+    {
         var result = 0;
         ExceptionDispatchInfo? failure = null;
-        using var done = new ManualResetEventSlim();
+        var done = new ManualResetEventSlim(); // not disposed: a worker cut short still sets it on its way out
         var worker = new Thread(() =>
         {
             try { result = work(); }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
             finally { done.Set(); }
-        }) { IsBackground = true, Name = what };
+        }, MainThreadStack) { IsBackground = true, Name = what };
         worker.Start();
         WaitHandle.WaitAny([done.WaitHandle, cancel.Token.WaitHandle]);
         if (!done.IsSet && !done.Wait(Grace))
