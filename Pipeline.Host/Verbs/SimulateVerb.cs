@@ -111,6 +111,8 @@ internal static class SimulateVerb
                         nextBoundary += 10;
                     }
                 }
+                // Stopped before anything was generated: an empty recording must not replace a file that was there.
+                if (written == 0) stop.ThrowIfCancellationRequested();
                 writer.WriteStreamFooter(1);
                 writer.WriteStreamFooter(2);
             }
