@@ -141,7 +141,8 @@ public sealed class StopSignalTests
         WaitFor(() => File.Exists(xdf.Path + ".partial") && new FileInfo(xdf.Path + ".partial").Length > (1 << 20), simulate, "a growing .partial file");
 
         simulate.Signal(SigTerm);
-        Assert.True(simulate.WaitForExit(TimeSpan.FromSeconds(20)) == 0, simulate.Output);
+        var exit = simulate.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {simulate.Output}");
         var line = Assert.Single(simulate.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Matches(@"^SIGTERM: stopped simulate after [\d.]+ s of the 86400\.0 s asked for; kept '.+': a valid XDF with footers", line);
         Assert.False(File.Exists(xdf.Path + ".partial"));
@@ -168,7 +169,8 @@ public sealed class StopSignalTests
         WaitFor(() => File.Exists(npz.Path + ".partial"), epochs, "the .partial file", seconds: 120);
 
         epochs.Signal(SigInt);
-        Assert.True(epochs.WaitForExit(TimeSpan.FromSeconds(20)) == 0, epochs.Output);
+        var exit = epochs.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {epochs.Output}");
         var line = Assert.Single(epochs.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal($"SIGINT: stopped epochs before it finished; nothing was written (the unfinished '{npz.Path}.partial' was removed; what was there before is as it was).", line);
         Assert.False(File.Exists(npz.Path + ".partial"));
@@ -183,7 +185,8 @@ public sealed class StopSignalTests
         WaitFor(() => bench.Output.Contains("bench replay"), bench, "the benchmark's first line");
 
         bench.Signal(SigHup);
-        Assert.True(bench.WaitForExit(TimeSpan.FromSeconds(20)) == 0, bench.Output);
+        var exit = bench.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {bench.Output}");
         Assert.Contains("SIGHUP: stopped bench replay before it finished; nothing was written.", bench.Output);
         Assert.False(File.Exists(json.Path));
         Assert.False(File.Exists(json.Path + ".partial"));
@@ -195,10 +198,28 @@ public sealed class StopSignalTests
         using var cfg = new TempPath(".cfg");
         File.WriteAllText(cfg.Path, LslTestSupport.LoopbackConfigFileText());
         using var list = Start("lsl", "list", "--wait", "120", "--lsl-config", cfg.Path);
-        Thread.Sleep(3000); // well into the wait (the runtime takes about a second to start)
+        // Signalled once it asks the network (its first UDP socket), not after a guessed time: a loaded machine may
+        // take seconds to start the runtime, before any verb could catch a signal.
+        WaitFor(() => HasUdpSocket(list.Process.Id), list, "a UDP socket of lsl list");
 
         list.Signal(SigTerm);
-        Assert.True(list.WaitForExit(TimeSpan.FromSeconds(20)) == 0, list.Output);
+        var exit = list.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {list.Output}");
         Assert.Equal("SIGTERM: stopped lsl list before it finished; nothing was written.", list.Output.Trim());
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> holds a UDP socket (its socket inodes against /proc/net/udp).</summary>
+    private static bool HasUdpSocket(int pid)
+    {
+        try
+        {
+            var inodes = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
+                .Where(t => t is not null && t.StartsWith("socket:[", StringComparison.Ordinal)).Select(t => t![8..^1]).ToHashSet();
+            return File.ReadAllLines("/proc/net/udp").Skip(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 9 } f && inodes.Contains(f[9]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the process is gone or its descriptors changed while being read
+        }
     }
 }
