@@ -74,7 +74,10 @@ def main():
            "Generated from the program's own `--help` by `python3 docs/cli-options.py` (run it after a Release build).",
            "One row per option and meaning; where one name means different things in different verbs, each meaning has",
            "its row. `pipeline <verb> --help` shows each verb's examples. Usage mistakes exit 2 with one line and the",
-           "`--help` to read; SIGTERM, SIGINT and SIGHUP end a running verb cleanly (exit 0).", "",
+           "`--help` to read; SIGTERM, SIGINT and SIGHUP end a running verb cleanly (exit 0): a live verb closes its",
+           "files and prints its summary; a verb that runs to completion says in one line what it stopped and kept",
+           "(`simulate` keeps a valid XDF with footers holding what it generated; `epochs`, `info`, `bench` and the",
+           "others write nothing and leave no `.partial` file behind, and a file that was there stays as it was).", "",
            *VOCABULARY,
            "## pipeline --help", "", "```", root.strip(), "```", "",
            "## Options", "", "| option | meaning | verbs |", "|---|---|---|"]

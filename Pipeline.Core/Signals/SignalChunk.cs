@@ -53,6 +53,12 @@ public sealed class SignalChunk
     public int Frames { get; private set; }
     /// <summary>Local arrival time of the newest frame, in <see cref="Stopwatch"/> ticks.</summary>
     public long ArrivalTicks { get; set; }
+    /// <summary>
+    /// The values exactly as the stream sent them, where its format is one float32 cannot hold (an LSL int32, int64 or
+    /// double64 stream), for a recorder to keep bit for bit; null where <see cref="Samples"/> are the values as sent.
+    /// Set by the source on its own chunk only: an operator's output chunk never carries it.
+    /// </summary>
+    public ExactSamples? Exact { get; set; }
     /// <summary>Frame capacity of the backing buffers.</summary>
     public int CapacityFrames => _timestamps.Length;
 
@@ -95,6 +101,7 @@ public sealed class SignalChunk
         Samples.CopyTo(copy._data);
         TimestampSpan.CopyTo(copy._timestamps);
         copy.ArrivalTicks = ArrivalTicks;
+        copy.Exact = Exact?.Clone();
         return copy;
     }
 

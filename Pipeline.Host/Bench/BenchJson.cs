@@ -23,7 +23,9 @@ internal static class BenchJson
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, Serialize(value));
+        var text = Serialize(value);
+        // Through a .partial file: a stop or a full disk never leaves half a JSON file under the name asked for.
+        Cli.OutputFile.Write(path, "--json", target => File.WriteAllText(target, text));
     }
 
     private sealed class FiniteDoubleConverter : JsonConverter<double>

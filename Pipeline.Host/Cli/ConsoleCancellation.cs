@@ -12,11 +12,16 @@ internal sealed class ConsoleCancellation : IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private readonly PosixSignalRegistration[] _signals;
+    private readonly bool _announce;
     private int _requested;
 
-    /// <summary>Listens for the stop signals; with <paramref name="afterSeconds"/>, also cancels after that long.</summary>
-    public ConsoleCancellation(double? afterSeconds = null)
+    /// <summary>
+    /// Listens for the stop signals; with <paramref name="afterSeconds"/>, also cancels after that long. With
+    /// <paramref name="announce"/> false the signal prints nothing (the verb says itself what it stopped and kept).
+    /// </summary>
+    public ConsoleCancellation(double? afterSeconds = null, bool announce = true)
     {
+        _announce = announce;
         _signals =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
@@ -58,8 +63,11 @@ internal sealed class ConsoleCancellation : IDisposable
             PosixSignal.SIGHUP => "SIGHUP",
             var other => other.ToString(),
         };
-        try { Console.Error.WriteLine($"{StoppedBy}: stopping (closing files, writing the summary); send it again to end at once."); }
-        catch (IOException) { } // the terminal that sent SIGHUP may be gone
+        if (_announce)
+        {
+            try { Console.Error.WriteLine($"{StoppedBy}: stopping (closing files, writing the summary); send it again to end at once."); }
+            catch (IOException) { } // the terminal that sent SIGHUP may be gone
+        }
         Cancel();
     }
 

@@ -25,6 +25,10 @@ internal static class UserError
             Console.Error.WriteLine($"error: {message}");
             return ExitUserError;
         }
+        catch (OperationCanceledException) when (BatchStop.Requested)
+        {
+            return BatchStop.Stopped(); // a verb that saw SIGTERM/SIGINT/SIGHUP and ended early: one line, exit 0
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("stopped.");

@@ -34,12 +34,15 @@ internal static class ServiceApplication
         builder.WebHost.UseUrls([.. config.Http.Urls]);
         builder.Services.AddSystemd();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        // On a terminal the log goes through Spectre.Console, so a live status line and log lines never mix.
+        if (Cli.LiveStatus.OnTerminal) builder.Logging.AddProvider(new Cli.TerminalLoggerProvider(Spectre.Console.AnsiConsole.Console));
+        else
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton(sp => new SessionHost(config, baseDirectory, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<IHostApplicationLifetime>()));

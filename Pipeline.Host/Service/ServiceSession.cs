@@ -134,7 +134,7 @@ internal sealed class ServiceSession
                 RecordingPath = ServicePaths.Expand(xdf, Id, StartedUtc ?? DateTime.UtcNow);
                 var recordingFile = ServicePaths.Resolve(_baseDirectory, RecordingPath);
                 if (Path.GetDirectoryName(recordingFile) is { Length: > 0 } folder) Directory.CreateDirectory(folder); // a fresh clone has no out/
-                recorder = new XdfRecorderSink(recordingFile, source.Description, new XdfRecorderOptions { Session = Id });
+                recorder = new XdfRecorderSink(recordingFile, source.Description, new XdfRecorderOptions { Session = Id, RawFormat = source.RecordedFormat });
                 sinks.Add(recorder);
             }
             // The live view's monitor (EEG and speech alike), then the counters last: latency runs until every other

@@ -11,6 +11,11 @@ internal sealed class SessionSource(StreamDescription description, IObservable<S
     public IObservable<SourceEvent> Events { get; } = events;
     /// <summary>A short description for logs and /status (no paths beyond the configured ones).</summary>
     public string Summary { get; } = summary;
+    /// <summary>
+    /// The format the recording declares for the signal: an LSL stream's own (its chunks carry the values exactly as
+    /// sent, <see cref="SignalChunk.Exact"/>); float32 for every other source (its chunks' values are what it has).
+    /// </summary>
+    public ValueFormat RecordedFormat => Events is Pipeline.Sources.Lsl.LslCuedSource lsl ? lsl.Signal.ExactFormat : ValueFormat.Float32;
     /// <summary>True for speech audio (a microphone or a WAV file).</summary>
     public bool IsAudio => Description.Type == Pipeline.Core.Audio.SpeechAudio.StreamType;
 

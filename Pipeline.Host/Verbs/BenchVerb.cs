@@ -27,6 +27,8 @@ internal static class BenchVerb
         bench.Subcommands.Add(CreateLoopback());
         // A live 'bench X: mm:ss elapsed' line on a terminal (BenchmarkDotNet's micro runs print their own progress).
         foreach (var sub in bench.Subcommands.Where(c => c.Name != "micro")) Cli.LiveStatus.Wrap(sub, $"bench {sub.Name}");
+        // SIGTERM, SIGINT or SIGHUP ends a benchmark with exit 0 and one line; nothing half-measured is written.
+        foreach (var sub in bench.Subcommands) BatchStop.Wrap(sub, $"bench {sub.Name}");
         return bench;
     }
 

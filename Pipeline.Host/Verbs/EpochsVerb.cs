@@ -58,6 +58,7 @@ internal static class EpochsVerb
             parse.GetValue(file)!, CueOptionSet.MarkerNames(parse.GetValue(markers), parse.GetValue(marker)), CommonOptions.ParseList(parse.GetValue(classes)),
             parse.GetValue(tmin), parse.GetValue(tmax), CommonOptions.ParseBand(parse.GetValue(band)), parse.GetValue(notch) ?? 0,
             CommonOptions.ParseList(parse.GetValue(channels)), parse.GetValue(stream), parse.GetValue(resample), parse.GetValue(output)!)));
+        BatchStop.Wrap(command, "epochs");
         return command;
     }
 
@@ -96,9 +97,11 @@ internal static class EpochsVerb
         var history = Math.Min(30, Math.Max(1, source.Stream.Duration + 1));
         var options = new EpochOptions { TMin = tmin, TMax = tmax, Labels = markerNames.ToHashSet(), Statistics = statistics, HistorySeconds = history };
         var commandStreams = recording.Streams.Where(s => s.Role == StreamRole.Commands).Select(s => s.Description.Name).ToHashSet(StringComparer.Ordinal);
+        // A requested stop (SIGTERM, SIGINT, SIGHUP) ends the cutting at the next chunk, and the writing at the next epoch.
+        var stop = BatchStop.Token;
         source.Publish(events =>
         {
-            var s = events.Chunks();
+            var s = events.Chunks().Do(_ => stop.ThrowIfCancellationRequested());
             if (channels is not null) s = s.SelectChannels(channels);
             if (resample is { } r && Math.Abs(r - description.NominalRate) > 1e-9) s = s.Resample(r);
             if (notch > 0) s = s.Notch(notch);
@@ -118,7 +121,15 @@ internal static class EpochsVerb
         {
             using var npz = new NpzWriter(target);
             using (var x = npz.BeginFloat32("X", n, c, t))
-                foreach (var e in epochs) x.Write(e.Data);
+                foreach (var e in epochs)
+                {
+                    if (stop.IsCancellationRequested)
+                    {
+                        x.Abandon(); // the file is removed: no shape check on the way out
+                        stop.ThrowIfCancellationRequested();
+                    }
+                    x.Write(e.Data);
+                }
             npz.Add("y", epochs.Select(e => classIndex[e.Label!]).ToArray(), n);
             npz.Add("class_names", classNames, classNames.Count);
             npz.Add("markers", markerNames, markerNames.Count);

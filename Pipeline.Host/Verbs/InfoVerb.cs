@@ -32,6 +32,7 @@ internal static class InfoVerb
               pipeline info words.wav
             """) { file };
         command.SetAction(parse => UserError.Run(() => Run(parse.GetValue(file)!)));
+        BatchStop.Wrap(command, "info");
         return command;
     }
 

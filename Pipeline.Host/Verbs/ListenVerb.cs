@@ -43,6 +43,7 @@ internal static class ListenVerb
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds of live audio (default: until Ctrl+C, SIGTERM or SIGHUP)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write every classified segment (prediction), command and the summary as JSON Lines to this file (the schema of every verb: docs/output-formats.md)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads for the models.", DefaultValueFactory = _ => 1 };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only commands and the summary." };
         var dashboard = DashboardOption.Create();
         var compute = CommonOptions.Device();
         var command = new Command("listen", """
@@ -54,9 +55,10 @@ internal static class ListenVerb
               pipeline listen --model models/ssl/kws-hconv.onnx
               pipeline listen --model models/ssl/kws-ws.onnx --mic vmic --duration 30
               pipeline listen --model models/ssl/kws-hconv.onnx --file words.wav
+              pipeline listen --model models/ssl/kws-hconv.onnx --quiet           (commands only, then the summary)
               pipeline listen --model models/ssl/kws-hconv.onnx --dashboard      (a live page: voice activity, segments, labels)
               pipeline replay words.wav --model models/ssl/kws-ws.onnx --fast        (the same, as a replay)
-            """) { model, upstream, file, paced, mic, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, compute, dashboard };
+            """) { model, upstream, file, paced, mic, server, vad, vadThreshold, threshold, refractory, duration, jsonl, threads, quiet, compute, dashboard };
         command.SetAction(parse => UserError.Run(() => Execute(new ListenRequest
         {
             ModelPath = parse.GetValue(model)!,
@@ -72,6 +74,7 @@ internal static class ListenVerb
             Duration = parse.GetValue(duration),
             JsonLinesPath = parse.GetValue(jsonl),
             Threads = parse.GetValue(threads),
+            Quiet = parse.GetValue(quiet),
             Compute = CommonOptions.ParseDevice(parse.GetValue(compute)),
             Dashboard = DashboardOption.Parse(parse, dashboard),
         })));
@@ -96,6 +99,7 @@ internal static class ListenVerb
         public string? CsvPath { get; init; }
         public string Session { get; init; } = "listen";
         public int Threads { get; init; } = 1;
+        public bool Quiet { get; init; }
         public ExecutionDevice Compute { get; init; } = ExecutionDevice.Cpu;
         public DashboardAddress? Dashboard { get; init; }
     }
@@ -121,7 +125,7 @@ internal static class ListenVerb
             Decision = new AudioSessionOptions().Decision with { Threshold = request.Threshold, RefractorySeconds = request.Refractory },
             Live = request.WavPath is null || request.Paced,
         }, vad, runner);
-        var sinks = new List<IPipelineSink> { new SpeechConsoleSink(console) };
+        var sinks = new List<IPipelineSink> { new SpeechConsoleSink(console, commandsOnly: request.Quiet) };
         try
         {
             if (request.JsonLinesPath is { } j) sinks.Add(new JsonLinesSink(j));
@@ -182,6 +186,7 @@ internal static class ListenVerb
             AnsiConsole.Console.Write(table);
             return 0;
         }));
+        BatchStop.Wrap(devices, "audio devices");
         var audio = new Command("audio", "Audio devices.") { devices };
         return audio;
     }

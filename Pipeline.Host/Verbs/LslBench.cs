@@ -58,6 +58,7 @@ internal static class LslBench
             return Run(settings, cfg, parse.GetValue(json));
         }));
         LiveStatus.Wrap(command, "lsl bench");
+        BatchStop.Wrap(command, "lsl bench");
         return command;
     }
 

@@ -52,6 +52,7 @@ internal static class LslVerb
             AnsiConsole.Write(table);
             return 0;
         }));
+        BatchStop.Wrap(command, "lsl list");
         return command;
     }
 

@@ -87,9 +87,9 @@ internal static class ReplayVerb
                 if (cues.Parse(parse) is not null || parse.GetValue(calibration) is not null)
                     throw new PipelineException("--markers/--marker/--classes and --align-calibration are for EEG models (cued trials, online alignment); a WAV file has neither.");
                 // The speech path cuts its own windows (one per voiced segment): EEG-only options are refused, not ignored.
-                Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, quiet, decisions.Smooth, decisions.Vote, decisions.Rest];
+                Option[] eegOnly = [window, hop, band, notch, channels, stream, resample, chunk, decisions.Smooth, decisions.Vote, decisions.Rest];
                 if (eegOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } refused)
-                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --jsonl, --csv, --threshold, --refractory and --device.");
+                    throw new PipelineException($"{refused.Name} does not apply to a WAV file (the speech path cuts one window per voiced segment); leave it out. A WAV replay takes --model, --fast, --jsonl, --csv, --threshold, --refractory, --quiet and --device.");
                 var speech = new ListenVerb.ListenRequest { ModelPath = speechModel };
                 return ListenVerb.Execute(new ListenVerb.ListenRequest
                 {
@@ -100,6 +100,7 @@ internal static class ReplayVerb
                     Paced = !parse.GetValue(fast),
                     JsonLinesPath = parse.GetValue(outJsonl),
                     CsvPath = parse.GetValue(csv),
+                    Quiet = parse.GetValue(quiet),
                     Session = "replay",
                     Compute = CommonOptions.ParseDevice(parse.GetValue(device)),
                     Dashboard = pageAddress,

@@ -44,6 +44,7 @@ internal static class SimulateVerb
         command.SetAction(parse => UserError.Run(() => Run(
             parse.GetValue(minutes), parse.GetValue(seed), Layout(parse.GetValue(channels), parse.GetValue(channelCount)), parse.GetValue(rate),
             CommonOptions.ParseList(parse.GetValue(classes)) ?? ["left", "right"], parse.GetValue(output)!)));
+        BatchStop.Wrap(command, "simulate");
         return command;
     }
 
@@ -74,6 +75,8 @@ internal static class SimulateVerb
         var timestamps = new double[block];
         var markers = new List<Marker>();
         var markerCount = 0;
+        long written = 0;
+        var stop = BatchStop.Token;
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) CreateFolder(dir);
         OutputFile.Write(path, "--out", target =>
@@ -83,7 +86,8 @@ internal static class SimulateVerb
                 writer.WriteStreamHeader(1, eeg);
                 writer.WriteStreamHeader(2, cues);
                 double nextOffset = 0, nextBoundary = 10;
-                for (long done = 0; done < totalFrames;)
+                // A requested stop (SIGTERM, SIGINT, SIGHUP) ends the loop: the file is closed with its footers and kept.
+                for (long done = 0; done < totalFrames && !stop.IsCancellationRequested;)
                 {
                     var n = (int)Math.Min(block, totalFrames - done);
                     markers.Clear();
@@ -92,6 +96,7 @@ internal static class SimulateVerb
                     foreach (var m in markers) writer.WriteStringSamples(2, [m.Timestamp], [m.Text]);
                     markerCount += markers.Count;
                     done += n;
+                    written = done;
                     var now = timestamps[n - 1];
                     if (now >= nextOffset)
                     {
@@ -106,10 +111,18 @@ internal static class SimulateVerb
                         nextBoundary += 10;
                     }
                 }
+                // Stopped before anything was generated: an empty recording must not replace a file that was there.
+                if (written == 0) stop.ThrowIfCancellationRequested();
                 writer.WriteStreamFooter(1);
                 writer.WriteStreamFooter(2);
             }
         });
+        if (written < totalFrames)
+        {
+            BatchStop.Report($"stopped simulate after {(written / rate).ToString("F1", Inv)} s of the {(totalFrames / rate).ToString("F1", Inv)} s asked for; " +
+                $"kept '{path}': a valid XDF with footers holding the {(written / rate).ToString("F1", Inv)} s generated ({markerCount} cue markers).");
+            return 0;
+        }
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(path)}[/]: {(totalFrames / rate).ToString("F1", Inv)} s of {description.ChannelCount}-channel EEG at {rate.ToString("G", Inv)} Hz, {markerCount} cue markers ({string.Join(", ", classes)}), seed {seed}");
         return 0;
     }

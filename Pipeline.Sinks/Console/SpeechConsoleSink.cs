@@ -19,9 +19,18 @@ public sealed class SpeechConsoleSink : IPipelineSink
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly IAnsiConsole _console;
     private readonly List<double> _latencies = [];
+    private readonly bool _commandsOnly;
 
-    /// <summary>Creates the sink on <paramref name="console"/> (default: the process's terminal).</summary>
-    public SpeechConsoleSink(IAnsiConsole? console = null) => _console = console ?? AnsiConsole.Console;
+    /// <summary>
+    /// Creates the sink on <paramref name="console"/> (default: the process's terminal); with
+    /// <paramref name="commandsOnly"/> (<c>--quiet</c>) only segments that gave a command get a line (the summary still
+    /// counts every segment).
+    /// </summary>
+    public SpeechConsoleSink(IAnsiConsole? console = null, bool commandsOnly = false)
+    {
+        _console = console ?? AnsiConsole.Console;
+        _commandsOnly = commandsOnly;
+    }
 
     /// <summary>End of speech → label of every segment so far, seconds, in order.</summary>
     public IReadOnlyList<double> Latencies => _latencies;
@@ -48,6 +57,7 @@ public sealed class SpeechConsoleSink : IPipelineSink
         var inference = p.NewestArrivalTicks == 0 ? 0 : Stopwatch.GetElapsedTime(p.NewestArrivalTicks).TotalSeconds;
         var latency = (double.IsFinite(p.SegmentEnd) ? p.EndTime - p.SegmentEnd : 0) + inference;
         _latencies.Add(latency);
+        if (_commandsOnly && command is null) return;
         var what = command is null ? $"[grey]{Markup.Escape(p.Label ?? "?")}[/]" : $"[bold green]{Markup.Escape(command.Name)}[/]";
         var start = double.IsFinite(p.SegmentStart) ? p.SegmentStart : p.StartTime;
         var speech = double.IsFinite(p.SegmentStart) && double.IsFinite(p.SegmentEnd) ? p.SegmentEnd - p.SegmentStart : p.EndTime - p.StartTime;

@@ -38,6 +38,15 @@ public sealed class NpyArrayWriter : IDisposable
         _written += values.Length;
     }
 
+    /// <summary>Closes the entry without the shape check, for a writer that stops early (a requested stop) and discards its file.</summary>
+    public void Abandon()
+    {
+        if (_closed) return;
+        _closed = true;
+        _entry.Dispose();
+        _onClose();
+    }
+
     /// <summary>Closes the entry; throws when fewer values were written than the shape declares.</summary>
     public void Dispose()
     {

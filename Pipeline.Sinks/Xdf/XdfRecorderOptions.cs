@@ -1,3 +1,5 @@
+using Pipeline.Core.Signals;
+
 namespace Pipeline.Sinks.Xdf;
 
 /// <summary>How an <see cref="XdfRecorderSink"/> paces its writes.</summary>
@@ -13,6 +15,13 @@ public sealed record XdfRecorderOptions
     public IReadOnlyList<string>? PredictionNames { get; init; }
     /// <summary>The session's name, used in the recorded streams' names and source ids.</summary>
     public string Session { get; init; } = "session";
+    /// <summary>
+    /// The format the raw stream is declared and written in: float32 (the default) records the values chunks carry; a
+    /// source whose chunks hold its values exactly in another format (<see cref="SignalChunk.Exact"/>, e.g. an LSL int32
+    /// or double64 stream) names that format here and is recorded bit for bit. A chunk without exact values is written
+    /// from its floats (rounded to the nearest integer for an integer format).
+    /// </summary>
+    public ValueFormat RawFormat { get; init; } = ValueFormat.Float32;
     /// <summary>
     /// Offset (s) to add to the raw stream's timestamps to reach this machine's LSL clock, sampled every
     /// <see cref="ClockOffsetInterval"/>; null: 0 (the timestamps are already in the local clock).

@@ -59,10 +59,13 @@ public sealed class XdfRecorderSink : IPipelineSink
         {
             throw new PipelineException($"The recording '{path}' cannot be created ({e.GetType().Name}); choose a writable recording path.", e);
         }
-        _rawPending = new XdfStreamBuffer(raw.ChannelCount, false);
-        _rawWriting = new XdfStreamBuffer(raw.ChannelCount, false);
+        // The raw stream is declared in the format its chunks hold exactly (float32 unless the source hands over exact
+        // values), so an int32 or double64 LSL stream is recorded bit for bit, as LabRecorder and 'lsl record' do.
+        var rawFormat = _options.RawFormat == ValueFormat.String ? ValueFormat.Float32 : _options.RawFormat;
+        _rawPending = new XdfStreamBuffer(raw.ChannelCount, rawFormat);
+        _rawWriting = new XdfStreamBuffer(raw.ChannelCount, rawFormat);
         var session = _options.Session;
-        _writer.WriteStreamHeader(RawId, raw.ToStreamInfo($"pipeline-{session}-raw"));
+        _writer.WriteStreamHeader(RawId, raw.ToStreamInfo($"pipeline-{session}-raw", rawFormat));
         _writer.WriteStreamHeader(MarkerId, new StreamInfo($"{raw.Name}-markers", "Markers", 1, LSL.IrregularRate, ChannelFormat.String, $"pipeline-{session}-markers"));
         _writer.WriteStreamHeader(CommandId, new StreamInfo($"{session}-commands", "Markers", 1, LSL.IrregularRate, ChannelFormat.String, $"pipeline-{session}-commands"));
         if (_options.PredictionNames is { Count: > 0 } names) SetPredictionNames(names);
@@ -80,14 +83,17 @@ public sealed class XdfRecorderSink : IPipelineSink
     public long RawFramesWritten => Volatile.Read(ref _rawFramesWritten);
     private long _rawFramesWritten;
 
-    /// <summary>Takes one source event: a chunk of the raw stream (copied) or a marker (gaps show in the timestamps).</summary>
+    /// <summary>
+    /// Takes one source event: a chunk of the raw stream (copied: its exact values where it carries them in the recorded
+    /// format, else its float32 values) or a marker (gaps show in the timestamps).
+    /// </summary>
     public void OnSourceEvent(SourceEvent e)
     {
         ThrowIfFailed();
         if (e.Chunk is { } c)
         {
             if (c.Frames == 0) return;
-            lock (_gate) _rawPending.Append(c.TimestampSpan, c.Samples);
+            lock (_gate) _rawPending.Append(c);
         }
         else if (e.IsMarker)
         {
@@ -206,14 +212,14 @@ public sealed class XdfRecorderSink : IPipelineSink
             _predictionHeader = true;
         }
         // Markers first: a marker is emitted with (or just before) the chunk that holds its time.
-        if (_markerWriting.Count > 0) _writer.WriteStringSamples(MarkerId, _markerWriting.Timestamps, _markerWriting.Strings);
+        if (_markerWriting.Count > 0) _markerWriting.WriteTo(_writer, MarkerId);
         if (_rawWriting.Count > 0)
         {
-            _writer.WriteSamples(RawId, _rawWriting.Timestamps, _rawWriting.Values);
+            _rawWriting.WriteTo(_writer, RawId);
             Volatile.Write(ref _rawFramesWritten, _rawFramesWritten + _rawWriting.Count);
         }
-        if (_predictionWriting is { Count: > 0 } p) _writer.WriteSamples(PredictionId, p.Timestamps, p.Values);
-        if (_commandWriting.Count > 0) _writer.WriteStringSamples(CommandId, _commandWriting.Timestamps, _commandWriting.Strings);
+        if (_predictionWriting is { Count: > 0 } p) p.WriteTo(_writer, PredictionId);
+        if (_commandWriting.Count > 0) _commandWriting.WriteTo(_writer, CommandId);
         _markerWriting.Clear();
         _rawWriting.Clear();
         _predictionWriting?.Clear();

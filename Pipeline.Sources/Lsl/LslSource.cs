@@ -8,7 +8,7 @@ namespace Pipeline.Sources.Lsl;
 /// <summary>
 /// A live LSL stream as a pipeline source: an <see cref="IObservable{SourceEvent}"/> that starts reading when it is
 /// subscribed (on a background thread) and stops when the subscription is disposed. Numeric streams give chunks
-/// (float32 frames, timestamps mapped into the local LSL clock by the inlet's time correction,
+/// (float32 frames, and for other formats the exact values in <see cref="SignalChunk.Exact"/>; timestamps mapped into the local LSL clock by the inlet's time correction,
 /// <see cref="SignalChunk.ArrivalTicks"/> taken at receipt); string streams give markers (the first channel's
 /// text); both give a gap event, before the next data, when the producer went away and came back.
 /// </summary>
@@ -106,6 +106,12 @@ public sealed class LslSource : IObservable<SourceEvent>, IDisposable
     /// <summary>The stream as the pipeline describes it (labels and units from <c>desc/channels</c>).</summary>
     public StreamDescription Description { get; }
 
+    /// <summary>
+    /// The format its chunks hold exactly: the stream's own for a numeric stream (float32 in the chunk's values, any
+    /// other format in <see cref="SignalChunk.Exact"/>), so a recording can declare it and keep every bit.
+    /// </summary>
+    public ValueFormat ExactFormat => Description.Format == ValueFormat.String ? ValueFormat.Float32 : Description.Format;
+
     /// <summary>True for a string stream (markers), false for a numeric one (chunks).</summary>
     public bool IsMarkerStream => Info.ChannelFormat == ChannelFormat.String;
 
@@ -182,13 +188,25 @@ public sealed class LslSource : IObservable<SourceEvent>, IDisposable
         {
             var description = source.Description;
             var frames = Math.Max(1, source._options.ChunkFrames);
+            var values = frames * description.ChannelCount;
             var chunk = new SignalChunk(description, frames);
+            // A format float32 cannot hold is pulled as it was sent; the chunk carries that exact copy beside its floats.
+            var exact = source.ExactFormat == ValueFormat.Float32 ? null : new ExactSamples(source.ExactFormat, values);
+            chunk.Exact = exact;
             while (!_stop.IsCancellationRequested)
             {
-                var n = source._inlet.PullChunk(chunk.Data.AsSpan(0, frames * description.ChannelCount), chunk.Timestamps.AsSpan(0, frames), 0.1);
+                var timestamps = chunk.Timestamps.AsSpan(0, frames);
+                var n = exact is null ? source._inlet.PullChunk(chunk.Data.AsSpan(0, values), timestamps, 0.1)
+                    : exact.IsInt64 ? source._inlet.PullChunk(exact.Int64Buffer(values)[..values], timestamps, 0.1)
+                    : source._inlet.PullChunk(exact.DoubleBuffer(values)[..values], timestamps, 0.1);
                 if (n == 0 || _stop.IsCancellationRequested) continue;
                 var arrival = Stopwatch.GetTimestamp();
                 chunk.Reset(description, n);
+                if (exact is not null)
+                {
+                    exact.SetCount(n * description.ChannelCount);
+                    exact.CopyTo(chunk.Samples);
+                }
                 chunk.ArrivalTicks = arrival;
                 ReportGap(chunk.FirstTimestamp);
                 observer.OnNext(SourceEvent.FromChunk(chunk));

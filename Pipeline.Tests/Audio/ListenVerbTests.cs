@@ -74,4 +74,32 @@ public sealed class ListenVerbTests
         Assert.Contains("48000 Hz", output);
         Assert.Contains("segment(s); latency end of speech", output);
     }
+
+    /// <summary>
+    /// <c>--quiet</c> on the speech path (issue 14, item 8's options table): <c>replay x.wav</c> refused it and
+    /// <c>listen</c> had none. Quiet keeps the command lines and the summary and drops the segments that gave no command.
+    /// </summary>
+    [SharedDataFact]
+    public void Quiet_on_the_speech_path_prints_only_commands_and_the_summary_in_replay_and_listen()
+    {
+        var noCommand = SharedData.File("speech", "alsa-utils", "Front_Left.wav"); // two segments labelled 'unknown': no command
+        var command = SharedData.File("speech", "espeak-synth", "down__en-us__s130.wav"); // one segment: the command DOWN
+        static string[] Segments(string output) => output.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+[\d.]+ s  ")).ToArray();
+
+        var loud = Run(NoServer, "replay", noCommand, "--model", "models/ssl/kws-hconv.onnx", "--fast");
+        Assert.True(loud.Code == 0, loud.Err);
+        Assert.Equal(2, Segments(loud.Out).Length);
+        foreach (var args in new[] { new[] { "replay", noCommand, "--model", "models/ssl/kws-hconv.onnx", "--fast", "--quiet" }, ["listen", "--model", "models/ssl/kws-hconv.onnx", "--file", noCommand, "-q"] })
+        {
+            var quiet = Run(NoServer, args);
+            Assert.True(quiet.Code == 0, $"{args[0]}: {quiet.Err}");
+            Assert.Empty(Segments(quiet.Out));
+            Assert.Contains("2 segment(s); latency end of speech", quiet.Out);
+        }
+
+        var down = Run(NoServer, "replay", command, "--model", "models/ssl/kws-hconv.onnx", "--fast", "--quiet");
+        Assert.True(down.Code == 0, down.Err);
+        Assert.Contains("DOWN", Assert.Single(Segments(down.Out)));
+        Assert.Contains("1 segment(s); latency end of speech", down.Out);
+    }
 }

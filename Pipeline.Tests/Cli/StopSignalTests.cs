@@ -123,4 +123,103 @@ public sealed class StopSignalTests
             Assert.Equal(20164001 + 49, stream.Values64![^1]);
         }
     }
+
+    // ---- verbs that run to completion (issue 14, item 2, the batch verbs): one line, exit 0, no half file left ----
+
+    private static void WaitFor(Func<bool> condition, Running process, string what, double seconds = 60)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition() && !process.Process.HasExited && watch.Elapsed < TimeSpan.FromSeconds(seconds)) Thread.Sleep(20);
+        Assert.True(condition(), $"{what} never happened: {process.Output}");
+    }
+
+    [Fact]
+    public void Simulate_stopped_by_SIGTERM_keeps_a_valid_XDF_with_footers_holding_what_was_generated_and_exits_0()
+    {
+        using var xdf = new TempPath(".xdf");
+        using var simulate = Start("simulate", "--minutes", "1440", "--out", xdf.Path);
+        WaitFor(() => File.Exists(xdf.Path + ".partial") && new FileInfo(xdf.Path + ".partial").Length > (1 << 20), simulate, "a growing .partial file");
+
+        simulate.Signal(SigTerm);
+        var exit = simulate.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {simulate.Output}");
+        var line = Assert.Single(simulate.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^SIGTERM: stopped simulate after [\d.]+ s of the 86400\.0 s asked for; kept '.+': a valid XDF with footers", line);
+        Assert.False(File.Exists(xdf.Path + ".partial"));
+        var file = XdfFile.Load(xdf.Path, applyClockOffsets: false);
+        Assert.Empty(file.Warnings);
+        Assert.Equal(2, file.Streams.Count);
+        Assert.All(file.Streams, s => Assert.NotNull(s.Stream.Footer));
+        var eeg = file.FindStream(1)!;
+        Assert.True(eeg.Count > 250, "the kept file holds too little: " + eeg.Count);
+        Assert.Equal(eeg.Count, eeg.Stream.Footer!.SampleCount);
+        var seconds = double.Parse(System.Text.RegularExpressions.Regex.Match(line, @"after ([\d.]+) s").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(seconds, eeg.Count / 250.0, 1); // the line says what the file holds
+    }
+
+    [Fact]
+    public void Epochs_stopped_by_SIGINT_while_writing_removes_its_unfinished_file_leaves_the_target_as_it_was_and_exits_0()
+    {
+        using var xdf = new TempPath(".xdf");
+        using var npz = new TempPath(".npz");
+        Assert.Equal(0, PipelineCli.Run("simulate", "--minutes", "60", "--out", xdf.Path).ExitCode);
+        File.WriteAllText(npz.Path, "the previous result");
+        // An hour resampled to 1000 Hz: about 90 MB of epochs to write, long enough to be stopped while writing.
+        using var epochs = Start("epochs", xdf.Path, "--markers", "left,right", "--tmin", "0.5", "--tmax", "4.5", "--resample", "1000", "--out", npz.Path);
+        WaitFor(() => File.Exists(npz.Path + ".partial"), epochs, "the .partial file", seconds: 120);
+
+        epochs.Signal(SigInt);
+        var exit = epochs.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {epochs.Output}");
+        var line = Assert.Single(epochs.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"SIGINT: stopped epochs before it finished; nothing was written (the unfinished '{npz.Path}.partial' was removed; what was there before is as it was).", line);
+        Assert.False(File.Exists(npz.Path + ".partial"));
+        Assert.Equal("the previous result", File.ReadAllText(npz.Path));
+    }
+
+    [Fact]
+    public void A_benchmark_stopped_by_SIGHUP_writes_no_half_result_and_exits_0()
+    {
+        using var json = new TempPath(".json");
+        using var bench = Start("bench", "replay", "recordings/demo-mi.xdf", "--repeat", "1000", "--json", json.Path);
+        WaitFor(() => bench.Output.Contains("bench replay"), bench, "the benchmark's first line");
+
+        bench.Signal(SigHup);
+        var exit = bench.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {bench.Output}");
+        Assert.Contains("SIGHUP: stopped bench replay before it finished; nothing was written.", bench.Output);
+        Assert.False(File.Exists(json.Path));
+        Assert.False(File.Exists(json.Path + ".partial"));
+    }
+
+    [Fact]
+    public void Lsl_list_stopped_by_SIGTERM_while_it_waits_for_answers_exits_0_with_one_line()
+    {
+        using var cfg = new TempPath(".cfg");
+        File.WriteAllText(cfg.Path, LslTestSupport.LoopbackConfigFileText());
+        using var list = Start("lsl", "list", "--wait", "120", "--lsl-config", cfg.Path);
+        // Signalled once it asks the network (its first UDP socket), not after a guessed time: a loaded machine may
+        // take seconds to start the runtime, before any verb could catch a signal.
+        WaitFor(() => HasUdpSocket(list.Process.Id), list, "a UDP socket of lsl list");
+
+        list.Signal(SigTerm);
+        var exit = list.WaitForExit(TimeSpan.FromSeconds(20));
+        Assert.True(exit == 0, $"exit {exit}: {list.Output}");
+        Assert.Equal("SIGTERM: stopped lsl list before it finished; nothing was written.", list.Output.Trim());
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> holds a UDP socket (its socket inodes against /proc/net/udp).</summary>
+    private static bool HasUdpSocket(int pid)
+    {
+        try
+        {
+            var inodes = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
+                .Where(t => t is not null && t.StartsWith("socket:[", StringComparison.Ordinal)).Select(t => t![8..^1]).ToHashSet();
+            return File.ReadAllLines("/proc/net/udp").Skip(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 9 } f && inodes.Contains(f[9]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the process is gone or its descriptors changed while being read
+        }
+    }
 }

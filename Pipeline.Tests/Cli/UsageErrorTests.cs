@@ -37,7 +37,7 @@ public sealed class UsageErrorTests
     {
         using var wav = new TempPath(".wav");
         WriteSilence(wav.Path, 16000, 1600);
-        foreach (var option in new[] { new[] { "--window", "2" }, ["--quiet"], ["--band", "8", "30"], ["--smooth", "3"] })
+        foreach (var option in new[] { new[] { "--window", "2" }, ["--hop", "0.5"], ["--band", "8", "30"], ["--smooth", "3"] })
         {
             var r = PipelineCli.Run(["replay", wav.Path, "--model", "models/ssl/kws-hconv.onnx", "--fast", .. option]);
             Assert.True(r.ExitCode == 2, $"{option[0]}: exit {r.ExitCode}: {r.All}");

@@ -115,3 +115,47 @@ public class SessionAllocationTests
         Assert.True(allocated <= trialsMeasured * 256, $"{allocated} B for {windows} windows and {trialsMeasured} trials");
     }
 }
+
+/// <summary>
+/// A session's recording of an LSL stream in its own format (issue 14, item 1): copying a chunk's exact values into
+/// the recorder allocates nothing per chunk once its buffer has grown, like the float path.
+/// </summary>
+public class RecorderAllocationTests
+{
+    [Theory]
+    [InlineData(ValueFormat.Int32)]
+    [InlineData(ValueFormat.Int64)]
+    public void Recording_exact_values_allocates_nothing_per_chunk(ValueFormat format)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "pipeline-alloc-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var d = new StreamDescription("amp", "EEG", ["C3", "Cz", "C4"], 250, format);
+            // No flush while measuring (the writer thread would swap in its other, smaller buffer): everything reaches
+            // the file at Dispose.
+            using var recorder = new Pipeline.Sinks.Xdf.XdfRecorderSink(Path.Combine(folder, "a.xdf"), d, new Pipeline.Sinks.Xdf.XdfRecorderOptions { RawFormat = format, FlushInterval = TimeSpan.FromHours(1) });
+            var chunk = new SignalChunk(d, 10);
+            chunk.Reset(d, 10);
+            var exact = new ExactSamples(format, 30);
+            exact.SetCount(30);
+            chunk.Exact = exact;
+            long frame = 0;
+            void Push()
+            {
+                for (var f = 0; f < 10; f++) chunk.Timestamps[f] = frame++ / 250.0;
+                if (format == ValueFormat.Int64) exact.Int64Values.Fill(frame << 40);
+                else exact.Doubles.Fill(20164001 + frame);
+                recorder.OnSourceEvent(SourceEvent.FromChunk(chunk));
+            }
+            for (var i = 0; i < 300; i++) Push(); // warm-up: 3,000 frames, the buffer grows to 4,096
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++) Push(); // 1,000 more fit without growing
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+}

@@ -3,6 +3,7 @@ using Pipeline.Core.Signals;
 using Pipeline.Host.Service;
 using Pipeline.Host.Sessions;
 using Pipeline.Lsl.Xdf;
+using Pipeline.Sinks.Lsl;
 using Pipeline.Sinks.Xdf;
 using Pipeline.Sources.Simulation;
 using static Pipeline.Tests.Service.ServiceTestSupport;
@@ -99,6 +100,64 @@ public sealed class XdfRecorderSinkTests
             var values = reader.ReadSamples().Where(c => c.StreamId == 1).SelectMany(c => c.Values!).ToArray();
             Assert.Equal(49f, values[^2]);
             Assert.Equal(-49f, values[^1]);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Theory]
+    [InlineData(ValueFormat.Int32)]
+    [InlineData(ValueFormat.Int64)]
+    [InlineData(ValueFormat.Double64)]
+    public void A_raw_stream_with_exact_values_is_recorded_in_its_own_format_bit_for_bit_and_float_chunks_beside_them_are_rounded_into_it(ValueFormat format)
+    {
+        var folder = NewFolder();
+        try
+        {
+            var path = Path.Combine(folder, "exact.xdf");
+            var d = new StreamDescription("S", "EEG", ["C3", "C4"], 100, format);
+            long[] sentInt = [20164001, -16777217, int.MaxValue, (1L << 53) + 1, long.MinValue, 3];
+            double[] sentDouble = [0.1, 1e300, -0d, double.Epsilon, BitConverter.Int64BitsToDouble(0x7FF8_0000_1234_5678), 1.0 / 3];
+            using (var recorder = new XdfRecorderSink(path, d, new XdfRecorderOptions { RawFormat = format }))
+            {
+                var chunk = new SignalChunk(d, 3);
+                chunk.Reset(d, 3);
+                var exact = new ExactSamples(format, 6);
+                for (var i = 0; i < 6; i++)
+                {
+                    if (format == ValueFormat.Int64) exact.Int64Buffer(6)[i] = sentInt[i];
+                    else exact.DoubleBuffer(6)[i] = format == ValueFormat.Int32 ? (int)Math.Clamp(sentInt[i], int.MinValue, int.MaxValue) : sentDouble[i];
+                }
+                exact.SetCount(6);
+                exact.CopyTo(chunk.Samples);
+                chunk.Exact = exact;
+                for (var f = 0; f < 3; f++) chunk.Timestamps[f] = f / 100.0;
+                recorder.OnSourceEvent(SourceEvent.FromChunk(chunk));
+                // A chunk without exact values (a source that only has floats) is written from its floats.
+                var plain = new SignalChunk(d, 1);
+                plain.Reset(d, 1);
+                plain.Timestamps[0] = 0.03;
+                plain.Data[0] = 2.5f;
+                plain.Data[1] = -7f;
+                recorder.OnSourceEvent(SourceEvent.FromChunk(plain));
+            }
+            var raw = XdfFile.Load(path, applyClockOffsets: false).FindStream(1)!;
+            Assert.Equal(StreamDescriptionInfo.ChannelFormatOf(format), raw.Stream.Header.ChannelFormat);
+            Assert.Equal(4, raw.Count);
+            for (var i = 0; i < 6; i++)
+            {
+                switch (format)
+                {
+                    case ValueFormat.Int64: Assert.Equal(sentInt[i], raw.Int64Values![i]); break;
+                    case ValueFormat.Int32: Assert.Equal((int)Math.Clamp(sentInt[i], int.MinValue, int.MaxValue), raw.Values64![i]); break;
+                    default: Assert.Equal(BitConverter.DoubleToInt64Bits(sentDouble[i]), BitConverter.DoubleToInt64Bits(raw.Values64![i])); break;
+                }
+            }
+            double[] last = format == ValueFormat.Int64 ? [raw.Int64Values![6], raw.Int64Values[7]] : [raw.Values64![6], raw.Values64[7]];
+            Assert.Equal(format == ValueFormat.Double64 ? 2.5 : 2, last[0]); // ties to even, as XdfWriter rounds
+            Assert.Equal(-7, last[1]);
         }
         finally
         {
