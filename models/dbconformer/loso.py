@@ -518,6 +518,19 @@ def stage_ship(args):
     ck["metrics"]["cross_validation"] = cv
     torch.save(ck, ckp)
     root = os.path.abspath(os.path.join(HERE, "..", ".."))
+    card_path = os.path.join(root, "models", "dbconformer-eegmmidb-lr.json")
+    if args.card_only:
+        # More seeds finished after the export: only the figures change, so the card is updated in place and the
+        # ONNX file and golden file (the same weights) stay byte for byte as they are.
+        with open(card_path) as f:
+            card = json.load(f)
+        card["evaluation"] = cv
+        card["provenance"]["metrics"]["cross_validation"] = cv
+        with open(card_path, "w") as f:
+            json.dump(card, f, indent=2)
+        print(f"updated the evaluation in {os.path.relpath(card_path, root)} (seeds {cv['seeds']}: offline "
+              f"{cv['offline']['accuracy']}, online {cv['online']['accuracy']})", flush=True)
+        return
     subprocess.run([sys.executable, os.path.relpath(os.path.join(HERE, "export.py"), root),
                     os.path.relpath(ckp, root), "--out", "models/dbconformer-eegmmidb-lr.onnx",
                     "--command", "left=LEFT", "--command", "right=RIGHT"], check=True, cwd=root)
@@ -534,6 +547,8 @@ def main(argv=None):
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--ablations", default="", help="comma-separated names (default: all; none: skip)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--card-only", action="store_true",
+                    help="ship: only update the card's cross-validated figures (after more seeds ran); no export")
     args = ap.parse_args(argv)
     args.methods = args.methods.split(",")
     args.folds = [int(f) for f in args.folds.split(",")]

@@ -154,11 +154,18 @@ def subject_reference(runs, ref="windows"):
     return covs.mean(axis=0)
 
 
-def online_trial_matrices(runs, P, warmup, eigen_floor=DEFAULT_EIGEN_FLOOR, carry=True, seed=None):
+def online_trial_matrices(runs, P, warmup, eigen_floor=DEFAULT_EIGEN_FLOOR, carry=True, seed=None, prior="fixed"):
     """Online EA over the runs' sliding windows in chronological order (no labels). For each trial,
     the alignment matrix M in force when its window ends (all sliding windows ending at or before the
     trial's last sample have been added). carry: one session over all runs; else restart per run.
-    seed: (R_cal, n_cal) to start from a calibration recording instead of P."""
+    seed: (R_cal, n_cal) to start from a calibration recording instead of P.
+    prior: "fixed" = the runtime's rule, R_n = (w0 P + sum C_i) / (w0 + n); "scaled" = a studied variant
+    (online_rules.py) whose prior keeps P's shape but takes the person's power:
+    R_n = (w0 s_n P + sum C_i) / (w0 + n) with s_n = tr(sum C_i / n) / tr(P)."""
+    if prior == "scaled":
+        return _online_trial_matrices_scaled(runs, P, warmup, eigen_floor, carry)
+    if prior != "fixed":
+        raise ValueError(f"unknown prior {prior!r}")
     mats, ea = [], None
     for r in runs:
         if ea is None or not carry:
@@ -179,6 +186,36 @@ def online_trial_matrices(runs, P, warmup, eigen_floor=DEFAULT_EIGEN_FLOOR, carr
         for i in range(n_added, len(ends)):              # the rest of the run feeds the next run's start
             ea.total += covs[i]
             ea.weight += 1.0
+    return np.array(mats)
+
+
+def _online_trial_matrices_scaled(runs, P, warmup, eigen_floor, carry):
+    """online_trial_matrices with the power-scaled prior (see there)."""
+    P = np.asarray(P, dtype=np.float64)
+    trP = float(np.trace(P))
+    mats, own, n, C = [], None, 0, runs[0].signal.shape[0]
+
+    def matrix():
+        if n == 0:
+            return np.eye(C)
+        R = (warmup * (np.trace(own) / n / trP) * P + own) / (warmup + n)
+        M = inverse_sqrt(R, eigen_floor)
+        return np.eye(C) if M is None else M
+
+    for r in runs:
+        if own is None or not carry:
+            own, n = np.zeros((C, C)), 0
+        covs = run_window_covariances(r)
+        ends = r.window_starts() + LENGTH
+        n_added = 0
+        for s in r.starts:
+            while n_added < len(ends) and ends[n_added] <= s + LENGTH:
+                own += covs[n_added]
+                n += 1
+                n_added += 1
+            mats.append(matrix())
+        own += covs[n_added:].sum(axis=0)
+        n += len(ends) - n_added
     return np.array(mats)
 
 
@@ -216,9 +253,10 @@ class Subject:
         return np.matmul(W, self.trials().astype(np.float64)).astype(np.float32)
 
 
-def aligned_online(subject, P, warmup, eigen_floor=DEFAULT_EIGEN_FLOOR, carry=True, seed=None, runs=None):
+def aligned_online(subject, P, warmup, eigen_floor=DEFAULT_EIGEN_FLOOR, carry=True, seed=None, runs=None,
+                   prior="fixed"):
     runs = subject.runs if runs is None else runs
-    M = online_trial_matrices(runs, P, warmup, eigen_floor, carry, seed)
+    M = online_trial_matrices(runs, P, warmup, eigen_floor, carry, seed, prior)
     X = np.concatenate([r.trials() for r in runs]).astype(np.float64)
     return np.matmul(M, X).astype(np.float32), np.concatenate([r.y for r in runs])
 
