@@ -30,11 +30,11 @@ public sealed class CsvSink : IPipelineSink
         _path = path;
         _writer = new StreamWriter(FileSinkPaths.Create(path), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
         // Rows reach the file at least once a second in a live run: a killed process loses at most the last second.
-        _flush = new PeriodicFlush(_writer.Flush, TimeSpan.FromSeconds(1));
+        _flush = new PeriodicFlush(_writer.Flush, TimeSpan.FromSeconds(1), "CSV", path);
     }
 
     /// <inheritdoc />
-    public void OnPrediction(Prediction p) => Guarded(p, static (sink, x) => sink.WritePrediction(x));
+    public void OnPrediction(Prediction p) => _flush.Write(this, p, static (sink, x) => sink.WritePrediction(x));
 
     private void WritePrediction(Prediction p)
     {
@@ -46,7 +46,7 @@ public sealed class CsvSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnTrial(Prediction p) => Guarded(p, static (sink, x) => sink.WriteTrial(x));
+    public void OnTrial(Prediction p) => _flush.Write(this, p, static (sink, x) => sink.WriteTrial(x));
 
     private void WriteTrial(Prediction p)
     {
@@ -67,7 +67,7 @@ public sealed class CsvSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnCommand(Command c) => Guarded(c, static (sink, x) => sink.WriteCommand(x));
+    public void OnCommand(Command c) => _flush.Write(this, c, static (sink, x) => sink.WriteCommand(x));
 
     private void WriteCommand(Command c)
     {
@@ -84,30 +84,12 @@ public sealed class CsvSink : IPipelineSink
     public void OnGap(Gap gap) { }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary summary) => Guarded(summary, static (sink, _) =>
+    public void OnCompleted(SessionSummary summary) => _flush.Write(this, summary, static (sink, _) =>
     {
         sink._writer.Flush();
         sink._flush.Flushed();
     });
 
-    // Every row is written under the flush's lock (the once-a-second flush runs on a timer thread) and a failed write
-    // becomes one sentence naming the file. Static lambdas: nothing is allocated per row.
-    private void Guarded<T>(T item, Action<CsvSink, T> write)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                write(this, item);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
 
     private void WriteHeader(IReadOnlyList<string> names)
     {
@@ -137,8 +119,6 @@ public sealed class CsvSink : IPipelineSink
         s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
-    private PipelineException WriteFailed(Exception e) =>
-        new($"The CSV file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
 
     /// <inheritdoc />
     public void Dispose()

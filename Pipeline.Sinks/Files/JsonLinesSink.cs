@@ -30,11 +30,11 @@ public sealed class JsonLinesSink : IPipelineSink
         _stream = FileSinkPaths.Create(path);
         _json = new Utf8JsonWriter(_stream, WriterOptions);
         // Lines reach the file at least once a second in a live run: a killed process loses at most the last second.
-        _flush = new PeriodicFlush(_stream.Flush, TimeSpan.FromSeconds(1));
+        _flush = new PeriodicFlush(_stream.Flush, TimeSpan.FromSeconds(1), "JSON Lines", path);
     }
 
     /// <inheritdoc />
-    public void OnPrediction(Prediction p) => Guarded(p, static (sink, x) => sink.WritePrediction(x));
+    public void OnPrediction(Prediction p) => _flush.Write(this, p, static (sink, x) => sink.WritePrediction(x));
 
     private void WritePrediction(Prediction p)
     {
@@ -57,7 +57,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnTrial(Prediction p) => Guarded(p, static (sink, x) => sink.WriteTrial(x));
+    public void OnTrial(Prediction p) => _flush.Write(this, p, static (sink, x) => sink.WriteTrial(x));
 
     private void WriteTrial(Prediction p)
     {
@@ -77,7 +77,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnCommand(Command c) => Guarded(c, static (sink, x) => sink.WriteCommand(x));
+    public void OnCommand(Command c) => _flush.Write(this, c, static (sink, x) => sink.WriteCommand(x));
 
     private void WriteCommand(Command c)
     {
@@ -95,7 +95,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnMarker(Marker m) => Guarded(m, static (sink, x) => sink.WriteMarker(x));
+    public void OnMarker(Marker m) => _flush.Write(this, m, static (sink, x) => sink.WriteMarker(x));
 
     private void WriteMarker(Marker m)
     {
@@ -110,7 +110,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnGap(Gap g) => Guarded(g, static (sink, x) => sink.WriteGap(x));
+    public void OnGap(Gap g) => _flush.Write(this, g, static (sink, x) => sink.WriteGap(x));
 
     private void WriteGap(Gap g)
     {
@@ -126,7 +126,7 @@ public sealed class JsonLinesSink : IPipelineSink
     }
 
     /// <inheritdoc />
-    public void OnCompleted(SessionSummary s) => Guarded(s, static (sink, x) => sink.WriteCompleted(x));
+    public void OnCompleted(SessionSummary s) => _flush.Write(this, s, static (sink, x) => sink.WriteCompleted(x));
 
     private void WriteCompleted(SessionSummary s)
     {
@@ -176,24 +176,6 @@ public sealed class JsonLinesSink : IPipelineSink
         _json.WriteEndObject();
     }
 
-    // Every line is written under the flush's lock (the once-a-second flush runs on a timer thread) and a failed write
-    // becomes one sentence naming the file. Static lambdas: nothing is allocated per line.
-    private void Guarded<T>(T item, Action<JsonLinesSink, T> write)
-    {
-        lock (_flush.Gate)
-        {
-            try
-            {
-                _flush.ThrowIfFailed();
-                write(this, item);
-                _flush.Written();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw WriteFailed(e);
-            }
-        }
-    }
 
     private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)
     {
@@ -212,8 +194,6 @@ public sealed class JsonLinesSink : IPipelineSink
         ticks == 0 ? 0 : (Stopwatch.GetTimestamp() - ticks) * 1000.0 / Stopwatch.Frequency;
 
     // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
-    private PipelineException WriteFailed(Exception e) =>
-        new($"The JSON Lines file '{_path}' could not be written ({e.Message.Replace($" : '{_path}'", "", StringComparison.Ordinal).TrimEnd('.')}); what was written before is kept; free some space or choose another path.", e);
 
     /// <inheritdoc />
     public void Dispose()
