@@ -127,6 +127,14 @@ def alignment_entry(ck, mode):
                                        "covariance; `matrix` = reference^-1/2 for readers without online EA")}
 
 
+def portable_command(args):
+    """The command line as the card records it: a path inside the repository is written relative to its root,
+    so a card never carries the layout of the machine that exported it."""
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    return shlex.join([os.path.relpath(a, root) if os.path.isabs(a) and a.startswith(root + os.sep) else a
+                       for a in args])
+
+
 def card(model, ck, name, commands, export_command, mode="offline"):
     meta, cfg = ck["meta"], model.config
     C, T, rate = cfg["channels"], cfg["samples"], meta["rate"]
@@ -281,7 +289,7 @@ def main(argv=None):
     ap.add_argument("--golden-count", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0, help="seed of the golden inputs")
     args = ap.parse_args(argv)
-    export_command = shlex.join([sys.executable] + (sys.argv if argv is None else [sys.argv[0]] + argv))
+    export_command = portable_command([sys.executable] + (sys.argv if argv is None else [sys.argv[0]] + argv))
 
     if args.int8_test and not args.int8:
         raise SystemExit("--int8-test needs --int8 (the calibration epochs)")

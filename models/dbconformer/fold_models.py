@@ -1,11 +1,14 @@
 """Export the outer-fold DBConformer models (seed 1) for the online replay of held-out subjects' R12.
 
     /usr/bin/python3 models/dbconformer/fold_models.py [--folds 0,1,2,3,4]
+    /usr/bin/python3 models/dbconformer/fold_models.py --publish 0
 
 For every fold k: models/dbconformer/runs/xsubject/fold-models/f{k}/dbconformer-eegmmidb-lr-f{k}.onnx
 (+ .json card with online EA from the fold's own population reference, + .golden.json). The fold's
 training excluded its test subjects (xsubject.FOLDS[k]), so `pipeline replay SxxxR12.edf --model ...` of
-such a subject is a fair test. Beside each model, r12.json holds for each held-out subject with an R12:
+such a subject is a fair test. `--publish K` copies fold K's model, card and r12.json (no training) to
+models/dbconformer/heldout-f{K}/, where the C# test HeldOutSubjectReplayTests replays a held-out subject
+against them in CI; fold 0 is committed there. Beside each model, r12.json holds for each held-out subject with an R12:
   - the offline accuracy of the same model on the 15 R12 trials (trial window [cue + 0.5, cue + 3.5 s]),
     with offline EA (R12's own reference: the mean covariance of all its sliding windows) and with the
     online EA the runtime runs (from the card's reference P and warm-up, over R12 alone, no labels);
@@ -16,6 +19,8 @@ such a subject is a fair test. Beside each model, r12.json holds for each held-o
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -44,11 +49,44 @@ def window_probs(model, run, P, w0):
     return xs.predict_proba(model, Y), (starts + xs.LENGTH) / xs.RATE
 
 
+def publish(k):
+    """Copies fold k's exported model, card and r12.json to models/dbconformer/heldout-f{k}/ (committed)."""
+    src = os.path.join(loso.WORK, "fold-models", f"f{k}")
+    name = f"dbconformer-eegmmidb-lr-f{k}"
+    files = [name + ".onnx", name + ".json", "r12.json"]
+    missing = [f for f in files if not os.path.exists(os.path.join(src, f))]
+    if missing:
+        sys.exit(f"fold_models.py: fold {k} has not been exported ({', '.join(missing)} missing in {src}); "
+                 f"run fold_models.py --folds {k} first.")
+    dst = os.path.join(HERE, f"heldout-f{k}")
+    os.makedirs(dst, exist_ok=True)
+    shutil.copyfile(os.path.join(src, files[0]), os.path.join(dst, files[0]))
+    with open(os.path.join(src, files[1])) as f:
+        card = json.load(f)
+    # an export made before export.py wrote repository-relative commands: cut the machine's part of each path
+    prov = card.get("provenance", {})
+    if "export_command" in prov:
+        prov["export_command"] = re.sub(r"\S*/(models/dbconformer/)", r"\1", prov["export_command"])
+    with open(os.path.join(dst, files[1]), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(src, "r12.json")) as f:
+        r12 = json.load(f)
+    # the path of the copy, relative to the repository root (never a path of the machine that trained it)
+    r12["model"] = f"models/dbconformer/heldout-f{k}/{name}.onnx"
+    with open(os.path.join(dst, "r12.json"), "w") as f:
+        json.dump(r12, f)
+    print(f"fold {k}: {', '.join(files)} -> {os.path.relpath(dst, os.path.join(HERE, '..', '..'))}/")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--publish", type=int, metavar="K", help="copy fold K's exported model (no training) to heldout-fK/")
     args = ap.parse_args(argv)
+    if args.publish is not None:
+        return publish(args.publish)
     torch.set_num_threads(1)
     summary = {}
     for k in [int(f) for f in args.folds.split(",")]:
