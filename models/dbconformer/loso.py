@@ -70,6 +70,14 @@ ABLATIONS = {          # in priority order (the job list runs them last, in this
     "all-channels-noaug": dict(channels="all"),
     "motor-aug-depth6": dict(channels="motor", depth=6, **AUG),
 }
+# What each ablation changes is read against the configuration it differs from (the report's paired column).
+ABLATION_BASE = {
+    "motor-aug-shift-only": "motor-noaug", "motor-aug-mix-only": "motor-noaug", "motor-aug-chdrop-only": "motor-noaug",
+    "motor-aug-early-stop": "motor-aug", "motor-aug-patch40": "motor-aug", "all-channels-aug": "motor-aug",
+    "paper-recipe": "motor-noaug", "motor-aug-constant-lr": "motor-aug", "motor-aug-120-epochs": "motor-aug",
+    "motor-aug-patch160": "motor-aug", "motor-aug-trial-ref": "motor-aug", "all-channels-noaug": "motor-noaug",
+    "motor-aug-depth6": "motor-aug", "motor-aug": "motor-noaug",
+}
 from finetune import FINETUNE_CANDIDATES, finetune_model  # noqa: E402
 
 _DATA = {}

@@ -256,27 +256,35 @@ def main():
         out("")
         out("Each row trains one configuration on every outer fold (seed 1) and tests it exactly like the "
             "table above (offline alignment). The reference rows are the nested-selected DBConformer (seed 1) "
-            "and the four selection candidates.")
+            "and the two selection candidates. The last column compares each row, subject by subject, with the "
+            "configuration it changes (its base: the recipe without the one change named; paper-recipe changes "
+            "channels, schedule and length at once).")
         out("")
-        out("| configuration | folds | mean accuracy [95 % CI] | minus selected (seed 1), paired |")
-        out("|---|---|---|---|")
+        out("| configuration | folds | mean accuracy [95 % CI] | minus selected (seed 1), paired | minus its base, paired |")
+        out("|---|---|---|---|---|")
         sel = per_subject({1: finals["dbconformer"][1]}, "offline")
         sel_v = [sel[s][0] for s in xs.SUBJECTS]
-        out(f"| selected per fold (seed 1) | 5 | {fmt_mean(sel_v)} | |")
+        out(f"| selected per fold (seed 1) | 5 | {fmt_mean(sel_v)} | | |")
+        columns = {}
         for d in abl:
             name = os.path.basename(d)
             files = sorted(glob.glob(os.path.join(d, "f*.json")))
             res = {}
             for f in files:
                 res.update(loso.load(f)["results"])
-            ps = {s: subject_acc(res[s], "offline") for s in res}
+            columns[name] = ({s: subject_acc(res[s], "offline") for s in res}, len(files))
+        for name, (ps, n) in columns.items():
             subs = [s for s in xs.SUBJECTS if s in ps]
-            if len(files) == 5:
+            if n == 5:
                 cfg = loso.ABLATIONS.get(name) or loso.NET_CANDIDATES.get(name)
+                base = loso.ABLATION_BASE.get(name)
+                vs_base = ""
+                if base in columns and columns[base][1] == 5:
+                    vs_base = f"vs {base}: {paired([ps[s] for s in subs], [columns[base][0][s] for s in subs])}"
                 out(f"| {name} `{json.dumps(cfg)}` | 5 | {fmt_mean([ps[s] for s in subs])} | "
-                    f"{paired([ps[s] for s in subs], [sel[s][0] for s in subs])} |")
+                    f"{paired([ps[s] for s in subs], [sel[s][0] for s in subs])} | {vs_base} |")
             else:
-                out(f"| {name} | {len(files)} (incomplete) | {np.mean([ps[s] for s in subs]):.3f} | |")
+                out(f"| {name} | {n} (incomplete) | {np.mean([ps[s] for s in subs]):.3f} | | |")
         out("")
 
     # fine-tuning
