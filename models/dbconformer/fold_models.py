@@ -7,8 +7,9 @@ For every fold k: models/dbconformer/runs/xsubject/fold-models/f{k}/dbconformer-
 (+ .json card with online EA from the fold's own population reference, + .golden.json). The fold's
 training excluded its test subjects (xsubject.FOLDS[k]), so `pipeline replay SxxxR12.edf --model ...` of
 such a subject is a fair test. `--publish K` copies fold K's model, card and r12.json (no training) to
-models/dbconformer/heldout-f{K}/, where the C# test HeldOutSubjectReplayTests replays a held-out subject
-against them in CI; fold 0 is committed there. Beside each model, r12.json holds for each held-out subject with an R12:
+models/dbconformer/heldout-f{K}/; fold 0 is committed there, and the C# test HeldOutSubjectReplayTests
+replays its held-out subjects against it in CI. Beside each model, r12.json holds, for each held-out
+subject with an R12:
   - the offline accuracy of the same model on the 15 R12 trials (trial window [cue + 0.5, cue + 3.5 s]),
     with offline EA (R12's own reference: the mean covariance of all its sliding windows) and with the
     online EA the runtime runs (from the card's reference P and warm-up, over R12 alone, no labels);
