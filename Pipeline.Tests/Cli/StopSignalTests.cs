@@ -43,7 +43,13 @@ public sealed class StopSignalTests
 
     private static Running Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = SharedData.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        // A signal ignored when a process starts stays ignored in its children (nohup ignores SIGHUP; a shell without job
+        // control ignores SIGINT in background jobs), and .NET then never sees it: the verb would rightly go on. GNU env
+        // gives the child the default disposition, so these tests test the handlers wherever the suite is started from;
+        // env execs dotnet, so the process id is the verb's.
+        var start = new ProcessStartInfo("env") { WorkingDirectory = SharedData.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--default-signal=HUP,INT,TERM");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Environment.GetEnvironmentVariable("PIPELINE_TEST_CLI") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["NO_COLOR"] = "1";
