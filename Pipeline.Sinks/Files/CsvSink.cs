@@ -90,7 +90,6 @@ public sealed class CsvSink : IPipelineSink
         sink._flush.Flushed();
     });
 
-
     private void WriteHeader(IReadOnlyList<string> names)
     {
         _columns = names;
@@ -117,8 +116,6 @@ public sealed class CsvSink : IPipelineSink
 
     private static string Escape(string s) =>
         s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
 
     /// <inheritdoc />
     public void Dispose()

@@ -21,12 +21,10 @@ public sealed class JsonLinesSink : IPipelineSink
     private JsonEncodedText[] _names = [];
     private IReadOnlyList<string>? _namesSource;
     private readonly PeriodicFlush _flush;
-    private readonly string _path;
 
     /// <summary>Opens (creates or truncates) <paramref name="path"/>.</summary>
     public JsonLinesSink(string path)
     {
-        _path = path;
         _stream = FileSinkPaths.Create(path);
         _json = new Utf8JsonWriter(_stream, WriterOptions);
         // Lines reach the file at least once a second in a live run: a killed process loses at most the last second.
@@ -176,7 +174,6 @@ public sealed class JsonLinesSink : IPipelineSink
         _json.WriteEndObject();
     }
 
-
     private void WriteNumberOrNull(ReadOnlySpan<byte> name, double value)
     {
         if (double.IsFinite(value)) _json.WriteNumber(name, value);
@@ -192,8 +189,6 @@ public sealed class JsonLinesSink : IPipelineSink
 
     private static double ElapsedMs(long ticks) =>
         ticks == 0 ? 0 : (Stopwatch.GetTimestamp() - ticks) * 1000.0 / Stopwatch.Frequency;
-
-    // A full disk or a vanished device ends the session that owns this sink with one sentence naming the file.
 
     /// <inheritdoc />
     public void Dispose()
